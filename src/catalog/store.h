@@ -1,0 +1,132 @@
+// CatalogStore: the persistence interface of the catalog. The SQLite
+// implementation is the embedded default; a PostgreSQL one will satisfy the
+// same interface and conformance tests. Every method does disk (or database)
+// I/O. Implementations are safe to call from several threads at once; each
+// write method is one transaction, so readers never see half of it.
+#pragma once
+
+#include <cstdint>
+#include <expected>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "catalog/types.h"
+
+namespace s3cat::catalog {
+
+enum class StoreErrorKind {
+  kNotFound,       // no such source, job or item
+  kAlreadyExists,  // a source with that name exists
+  kConflict,       // a job is already running for the source
+  kInvalid,        // the value breaks a rule (bad name, bad filter)
+  kIo,             // the database failed
+  kSecretKey,      // the secret key file is missing, unreadable or does not decrypt the stored secrets
+};
+
+struct StoreError {
+  StoreErrorKind kind = StoreErrorKind::kIo;
+  std::string message;  // names the value and the fix; never a secret
+};
+
+template <typename T>
+using StoreResult = std::expected<T, StoreError>;
+
+struct WriteCounts {
+  std::uint64_t added = 0;    // objects not present before (new, or returning)
+  std::uint64_t updated = 0;  // present objects whose size, ETag or modification time changed
+};
+
+// Which item a path names: the bucket itself (key empty), a folder (key ends
+// with '/'), or a file.
+struct ItemRef {
+  std::string bucket;
+  std::string key;
+};
+
+class CatalogStore {
+ public:
+  virtual ~CatalogStore() = default;
+
+  // --- Sources. Secrets are encrypted before they are written. ---
+  virtual StoreResult<Source> create_source(const Source& source) = 0;
+  virtual StoreResult<Source> update_source(const Source& source) = 0;  // by name
+  virtual StoreResult<Source> get_source(const std::string& name) = 0;  // secrets decrypted
+  virtual StoreResult<std::vector<Source>> list_sources() = 0;
+  // Removes the source with its buckets, files, annotations and jobs.
+  virtual StoreResult<void> remove_source(const std::string& name) = 0;
+
+  // --- Jobs. ---
+  // Creates a running job. kConflict when the source already has a running job
+  // whose owning process is still alive; a running job whose process died is
+  // marked interrupted first.
+  virtual StoreResult<std::int64_t> start_job(std::int64_t source_id) = 0;
+  virtual StoreResult<void> append_job_log(std::int64_t job_id, const std::string& level,
+                                           const std::string& message) = 0;
+  // Records the final state and result of the job.
+  virtual StoreResult<void> finish_job(const Job& job) = 0;
+  virtual StoreResult<Job> get_job(std::int64_t job_id) = 0;
+  virtual StoreResult<std::vector<Job>> list_jobs(std::int64_t source_id) = 0;  // newest first
+  virtual StoreResult<std::vector<std::string>> job_log(std::int64_t job_id) = 0;
+
+  // --- Sync writes. ---
+  // Records the bucket as seen by the job (name, creation date, region).
+  virtual StoreResult<void> record_bucket(std::int64_t source_id, std::int64_t job_id,
+                                          const BucketEntry& bucket) = 0;
+  // Upserts a batch of listed objects (files and folder markers) of one bucket
+  // in one transaction and marks them seen by the job. Objects listed twice in
+  // one job are stored once.
+  virtual StoreResult<WriteCounts> write_objects(std::int64_t source_id, std::int64_t job_id,
+                                                 const std::string& bucket,
+                                                 std::span<const ObjectRecord> objects) = 0;
+  // Ends a bucket's part of the job in one transaction. For status "synced":
+  // objects of the bucket the job did not see are no longer present, stale
+  // marks are cleared, and the folder roll-ups are rebuilt. For "skipped" or
+  // "failed": nothing is removed, present objects are marked stale, and
+  // roll-ups are rebuilt to include what the job did write. Returns the number
+  // of files that stopped being present.
+  virtual StoreResult<std::uint64_t> complete_bucket(std::int64_t source_id, std::int64_t job_id,
+                                                     const BucketResult& result) = 0;
+  // After a job that did not fail: buckets the job neither synced, skipped nor
+  // failed (deleted, or outside the filters now) stop being present with their
+  // files. Returns the number of files that stopped being present.
+  virtual StoreResult<std::uint64_t> retire_unvisited_buckets(std::int64_t source_id,
+                                                              std::int64_t job_id) = 0;
+
+  // --- Reads. ---
+  // Calls `visit` for each present file, in path order ("/bucket/key" as
+  // bytes), optionally only for paths starting with `path_prefix`. Streams;
+  // memory does not grow with the number of files.
+  virtual StoreResult<void> for_each_file(std::int64_t source_id, const std::string& path_prefix,
+                                          const std::function<void(const FileEntry&)>& visit) = 0;
+  virtual StoreResult<std::optional<FileEntry>> get_file(std::int64_t source_id, const ItemRef& item) = 0;
+  virtual StoreResult<std::optional<FolderEntry>> get_folder(std::int64_t source_id, const ItemRef& item) = 0;
+  virtual StoreResult<std::optional<BucketEntry>> get_bucket(std::int64_t source_id,
+                                                             const std::string& bucket) = 0;
+  virtual StoreResult<std::vector<BucketEntry>> list_buckets(std::int64_t source_id) = 0;
+  // Folders whose parent is `parent` ("" for the bucket's top level).
+  virtual StoreResult<std::vector<FolderEntry>> list_folders(std::int64_t source_id, const std::string& bucket,
+                                                             const std::string& parent) = 0;
+  // Number of present files of the source.
+  virtual StoreResult<std::uint64_t> count_files(std::int64_t source_id) = 0;
+
+  // --- Annotations, keyed by (source, bucket, key) and kept when the item
+  // leaves the catalog. ---
+  virtual StoreResult<std::optional<Annotation>> get_annotation(std::int64_t source_id, const ItemRef& item) = 0;
+  // Replaces the annotation; updated_by and updated_at are recorded as given.
+  virtual StoreResult<void> put_annotation(std::int64_t source_id, const ItemRef& item,
+                                           const Annotation& annotation) = 0;
+};
+
+struct SqliteOptions {
+  std::string path;             // database file; created with its schema on first use
+  std::string secret_key_file;  // 32-byte key for secrets; created (mode 0600) when missing
+};
+
+// Opens (creating or migrating) a SQLite catalog in WAL mode.
+StoreResult<std::unique_ptr<CatalogStore>> open_sqlite_store(const SqliteOptions& options);
+
+}  // namespace s3cat::catalog

@@ -1,0 +1,124 @@
+// The S3 client: the few S3 calls the catalog needs (ListBuckets,
+// ListObjectsV2), signed with SigV4 and retried by the module's one retry
+// policy. It knows nothing of the catalog. Thread-safe: one client serves all
+// listing workers of a job.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "s3/credentials.h"
+#include "s3/error.h"
+#include "s3/http.h"
+#include "s3/retry.h"
+#include "s3/types.h"
+
+namespace s3cat::s3 {
+
+struct ClientOptions {
+  // Empty means AWS: https://s3.<region>.amazonaws.com. Otherwise a base URL such
+  // as http://127.0.0.1:9000, with no path, query or credentials in it.
+  std::string endpoint_url;
+  Region region{"us-east-1"};
+  AddressingStyle addressing = AddressingStyle::kAuto;
+  bool requester_pays = false;  // sends x-amz-request-payer: requester on listings
+  RetryOptions retry;
+  CurlTransportOptions transport;
+};
+
+// Checks an endpoint URL: scheme http or https, a host, an optional port, no
+// path, query, fragment or user info. Returns the error (category
+// kConfiguration) naming the value and the expected form.
+Result<void> validate_endpoint_url(const std::string& url);
+
+struct BucketInfo {
+  BucketName name;
+  std::string creation_date;  // RFC 3339 UTC, whole seconds; empty when absent
+  std::string region;         // BucketRegion from ListBuckets, when the server sends it
+};
+
+struct ObjectInfo {
+  ObjectKey key;              // exact bytes, decoded only if the response declared EncodingType url
+  std::uint64_t size = 0;
+  std::string last_modified;  // RFC 3339 UTC, whole seconds: 2024-05-01T12:00:00Z
+  std::string etag;           // without the surrounding quotes
+  std::string storage_class;  // empty when the element is absent
+  std::string checksum_algorithm;  // empty when absent
+};
+
+struct ListObjectsRequest {
+  BucketName bucket;
+  std::string prefix;          // raw key prefix; empty lists the whole bucket
+  std::string continuation_token;
+  std::string start_after;
+  std::string delimiter;       // empty for a flat listing
+  int max_keys = 1000;
+};
+
+struct ListObjectsPage {
+  std::vector<ObjectInfo> objects;
+  std::vector<std::string> common_prefixes;  // decoded like keys
+  bool is_truncated = false;
+  std::string next_continuation_token;
+  int key_count = 0;
+};
+
+struct ListBucketsPage {
+  std::vector<BucketInfo> buckets;
+  std::string continuation_token;  // empty on the last page
+};
+
+class Client {
+ public:
+  Client(ClientOptions options, std::shared_ptr<CredentialsProvider> credentials,
+         std::shared_ptr<HttpTransport> transport);
+
+  // Tests inject a fixed clock; the default is the system clock.
+  void set_clock(std::function<std::chrono::system_clock::time_point()> clock);
+
+  // GET / (ListBuckets), following ContinuationToken pages to the end.
+  // Network I/O; retried per options.retry. Errors carry operation "ListBuckets".
+  Result<std::vector<BucketInfo>> list_buckets();
+
+  // GET /<bucket>?list-type=2&encoding-type=url&... : one page of ListObjectsV2.
+  // Network I/O; each attempt is signed anew and retried per options.retry.
+  // An ExpiredToken answer asks the provider to refresh, then retries once.
+  // Malformed XML is an error of category kService, never a short page.
+  Result<ListObjectsPage> list_objects_page(const ListObjectsRequest& request);
+
+  const ClientOptions& options() const { return options_; }
+
+ private:
+  struct Impl;
+  ClientOptions options_;
+  std::shared_ptr<Impl> impl_;
+};
+
+// Walks a ListObjectsV2 listing page by page and guards against broken
+// pagination: IsTruncated without a NextContinuationToken, or a token the
+// server already returned, ends the walk with a kService error. Not thread-safe;
+// one paginator per listing.
+class ObjectPaginator {
+ public:
+  ObjectPaginator(Client& client, ListObjectsRequest first_request);
+
+  // Returns the next page, std::nullopt once the listing is complete, or the
+  // error that ended it. After an error or the end, keeps returning the same.
+  Result<std::optional<ListObjectsPage>> next();
+
+  int pages_fetched() const { return pages_fetched_; }
+
+ private:
+  Client& client_;
+  ListObjectsRequest request_;
+  std::vector<std::string> seen_tokens_;
+  bool done_ = false;
+  int pages_fetched_ = 0;
+};
+
+}  // namespace s3cat::s3

@@ -1,0 +1,39 @@
+// Parsers for the S3 XML answers the client reads. Pure functions over a
+// complete body: no I/O, thread-safe.
+#pragma once
+
+#include <string>
+
+#include "s3/client.h"
+#include "s3/error.h"
+
+namespace s3cat::s3 {
+
+// Parses a ListBucketResult (ListObjectsV2). Keys, prefixes and StartAfter are
+// percent-decoded only when the body contains <EncodingType>url</EncodingType>.
+// Malformed XML or a missing root element is a kService error.
+Result<ListObjectsPage> parse_list_objects(const std::string& body);
+
+// Parses a ListAllMyBucketsResult.
+Result<ListBucketsPage> parse_list_buckets(const std::string& body);
+
+// Fields of an <Error> document; empty fields when the body is not one.
+struct ErrorDocument {
+  std::string code;
+  std::string message;
+  std::string request_id;
+  std::string region;  // <Region> of AuthorizationHeaderMalformed / PermanentRedirect
+  std::string server_time;  // <ServerTime> of RequestTimeTooSkewed
+};
+ErrorDocument parse_error_document(const std::string& body);
+
+// Normalises S3 timestamps ("2024-05-01T12:00:00.000Z") to whole-second RFC 3339 UTC.
+std::string normalize_timestamp(const std::string& value);
+
+// Turns a non-2xx response into an S3Error with context, operation, status,
+// code, message, request id, region, category and hint: the only place where
+// that happens.
+S3Error make_response_error(const HttpResponse& response, const std::string& operation,
+                            const std::string& context);
+
+}  // namespace s3cat::s3
