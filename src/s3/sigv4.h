@@ -27,8 +27,9 @@ struct SignedHeaders {
   // Headers to add to the request: Authorization, X-Amz-Date, and
   // X-Amz-Security-Token when the credentials carry a session token.
   std::vector<std::pair<std::string, std::string>> headers;
-  std::string canonical_request;  // for debugging signature mismatches (contains no secret)
+  std::string canonical_request;  // for debugging signature mismatches; includes the session token, if any
   std::string string_to_sign;
+  std::string signature;  // lower-case hex, as in the Authorization header
 };
 
 // Signs the request. The canonical headers are the extra headers plus host and
@@ -44,5 +45,9 @@ std::string format_amz_date(std::chrono::system_clock::time_point time);  // 201
 std::string uri_encode(const std::string& value, bool encode_slash);
 // Decodes %XX sequences; '+' stays '+'. Returns false on a malformed escape.
 bool percent_decode(const std::string& value, std::string& decoded);
+// Canonicalises a raw query string (without "?"): splits it on '&', decodes each
+// name and value and re-encodes them with uri_encode(encode_slash=true), gives a
+// parameter without '=' an empty value, and sorts by name, then value.
+std::string canonical_query(const std::string& raw_query);
 
 }  // namespace s3cat::s3
