@@ -1,0 +1,253 @@
+#include "extract/extractor.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <ctime>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <thread>
+#include <vector>
+
+#include "catalog/path_filter.h"
+#include "extract/job_state.h"
+#include "extract/scope.h"
+
+namespace s3cat::extract {
+namespace {
+
+std::string now_rfc3339() {
+  const std::time_t now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
+  std::tm utc{};
+  gmtime_r(&now, &utc);
+  char text[32];
+  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &utc);
+  return text;
+}
+
+catalog::JobError to_job_error(const s3::S3Error& error) {
+  catalog::JobError job_error;
+  job_error.category = category_name(error.category);
+  job_error.message = error.describe();
+  job_error.hint = error.hint.empty() ? s3::hint_for(error.category, error.code, error.operation) : error.hint;
+  return job_error;
+}
+
+std::string join(const std::vector<std::string>& items, const std::string& separator) {
+  std::string joined;
+  for (const auto& item : items) {
+    if (!joined.empty()) joined += separator;
+    joined += item;
+  }
+  return joined;
+}
+
+}  // namespace
+
+Extraction::Extraction(catalog::CatalogStore& store, catalog::Source source, ExtractOptions options)
+    : store_(store), source_(std::move(source)), options_(std::move(options)) {}
+
+Extraction::~Extraction() = default;
+
+namespace {
+
+// Logs a job event to spdlog and to the job's own log in the store.
+void log_event(catalog::CatalogStore& store, std::int64_t job_id, spdlog::level::level_enum level,
+               const std::string& message) {
+  spdlog::log(level, "job {}: {}", job_id, message);
+  const char* level_name = level >= spdlog::level::err    ? "error"
+                           : level == spdlog::level::warn ? "warn"
+                                                          : "info";
+  if (auto logged = store.append_job_log(job_id, level_name, message); !logged) {
+    spdlog::error("job {}: could not write the job log: {}", job_id, logged.error().message);
+  }
+}
+
+}  // namespace
+
+std::expected<catalog::Job, StartError> Extraction::run() {
+  auto started_job = store_.start_job(source_.id);
+  if (!started_job) return std::unexpected(StartError{started_job.error().kind, started_job.error().message});
+
+  State state;
+  state.job_id = *started_job;
+  progress_.start(state.job_id);
+  const auto started = std::chrono::steady_clock::now();
+
+  catalog::Job job;
+  job.id = state.job_id;
+  job.source = source_.name;
+  job.started_at = now_rfc3339();
+
+  auto log = [&](spdlog::level::level_enum level, const std::string& message) {
+    log_event(store_, state.job_id, level, message);
+  };
+
+  // Records the job as failed with the error's category and returns it.
+  auto fail = [&](const catalog::JobError& error) {
+    job.status = catalog::JobStatus::kFailed;
+    job.error = error;
+    job.finished_at = now_rfc3339();
+    job.summary = "The extraction failed (" + error.category + "): " + error.message;
+    log(spdlog::level::err, job.summary + " Hint: " + error.hint);
+    if (auto finished = store_.finish_job(job); !finished) {
+      spdlog::error("job {}: could not record the result: {}", job.id, finished.error().message);
+    }
+    return job;
+  };
+
+  log(spdlog::level::info, "extraction of source " + source_.name + " started");
+
+  // 1. Settings: filters and the client. Both were validated when saved, but
+  // the database may hold values written by an older version.
+  auto filters = catalog::parse_path_filters(source_.path_prefixes);
+  if (!filters) {
+    return fail({"configuration", filters.error(), "fix the path filter in the source settings"});
+  }
+  state.filters = std::move(*filters);
+
+  auto client = make_source_client(source_, options_.client);
+  if (!client) return fail(to_job_error(client.error()));
+  state.client = std::move(*client);
+
+  // 2. ListBuckets. When it is denied but filters name buckets, those buckets
+  // are listed directly.
+  std::optional<std::vector<std::string>> visible;
+  std::map<std::string, s3::BucketInfo> bucket_info;
+  auto listed = state.client->list_buckets();
+  if (listed) {
+    visible.emplace();
+    for (const auto& bucket : *listed) {
+      visible->push_back(bucket.name.str());
+      bucket_info[bucket.name.str()] = bucket;
+    }
+    log(spdlog::level::info, "ListBuckets returned " + std::to_string(visible->size()) + " buckets");
+  } else if (listed.error().category == s3::ErrorCategory::kPermissions && !state.filters.empty()) {
+    job.warnings.push_back(
+        "ListBuckets was denied (s3:ListAllMyBuckets is missing), so only the buckets named by the "
+        "path filters were listed: " + listed.error().describe());
+    log(spdlog::level::warn, job.warnings.back());
+  } else {
+    return fail(to_job_error(listed.error()));
+  }
+
+  // 3. Scope plan.
+  const ScopePlan plan = plan_scope(visible, state.filters);
+  for (const auto& scope : plan.buckets) {
+    if (scope.not_in_bucket_list && visible) {
+      job.warnings.push_back("bucket " + scope.bucket +
+                             " is named by a path filter but is not among the buckets the credentials "
+                             "can see; it was listed directly");
+      log(spdlog::level::warn, job.warnings.back());
+    }
+    catalog::BucketEntry entry;
+    entry.name = scope.bucket;
+    if (auto info = bucket_info.find(scope.bucket); info != bucket_info.end()) {
+      entry.creation_date = info->second.creation_date;
+      entry.region = info->second.region;
+    }
+    if (entry.region.empty()) entry.region = state.client->options().region.str();
+    if (auto recorded = store_.record_bucket(source_.id, job.id, entry); !recorded) {
+      return fail({"internal", recorded.error().message, "check the catalog database"});
+    }
+  }
+  progress_.set_buckets_total(plan.buckets.size());
+
+  // 4. List the buckets, a bounded number at a time.
+  std::atomic<std::size_t> next_bucket{0};
+  auto worker = [&] {
+    for (;;) {
+      const std::size_t index = next_bucket++;
+      if (index >= plan.buckets.size() || state.stop || cancelled_) return;
+      list_bucket(state, plan.buckets[index]);
+    }
+  };
+  const int worker_count =
+      std::clamp<int>(options_.max_concurrent_buckets, 1, std::max<int>(1, static_cast<int>(plan.buckets.size())));
+  std::vector<std::thread> workers;
+  for (int i = 0; i < worker_count; ++i) workers.emplace_back(worker);
+  for (auto& thread : workers) thread.join();
+
+  std::sort(state.results.begin(), state.results.end(),
+            [](const auto& a, const auto& b) { return a.name < b.name; });
+  job.buckets = state.results;
+  job.files_added = state.files_added;
+  job.files_updated = state.files_updated;
+  for (const auto& result : state.results) {
+    if (result.status == "synced") job.files_synced += result.files;
+  }
+  job.warnings.insert(job.warnings.end(), state.warnings.begin(), state.warnings.end());
+
+  // 5. Reconcile. A failed or cancelled job removes nothing: every bucket it
+  // touched keeps its files, marked stale.
+  const bool failed = state.fatal.has_value() || state.store_failure.has_value();
+  const bool keep_everything = failed || cancelled_;
+  for (const auto& result : state.results) {
+    catalog::BucketResult stored = result;
+    if (keep_everything && stored.status == "synced") stored.status = "failed";
+    auto removed = store_.complete_bucket(source_.id, job.id, stored);
+    if (!removed) {
+      state.store_failure = removed.error();
+      break;
+    }
+    job.files_removed += *removed;
+  }
+  if (!keep_everything && !state.store_failure) {
+    auto retired = store_.retire_unvisited_buckets(source_.id, job.id);
+    if (retired) {
+      job.files_removed += *retired;
+    } else {
+      state.store_failure = retired.error();
+    }
+  }
+
+  if (state.store_failure) {
+    return fail({"internal", "the catalog database failed: " + state.store_failure->message,
+                 "check the catalog database and its disk, then run the extraction again"});
+  }
+  if (state.fatal) return fail(to_job_error(*state.fatal));
+
+  // 6. Result.
+  job.finished_at = now_rfc3339();
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  if (cancelled_) {
+    job.status = catalog::JobStatus::kCancelled;
+    job.summary = "The extraction was cancelled; nothing was removed from the catalog.";
+  } else {
+    const bool any_problem = std::any_of(job.buckets.begin(), job.buckets.end(),
+                                         [](const auto& bucket) { return bucket.status != "synced"; });
+    job.status = (any_problem || !job.warnings.empty()) ? catalog::JobStatus::kSucceededWithWarnings
+                                                        : catalog::JobStatus::kSucceeded;
+    job.summary = "Synced " + std::to_string(job.files_synced) + " files: " + std::to_string(job.files_added) +
+                  " added, " + std::to_string(job.files_updated) + " updated, " +
+                  std::to_string(job.files_removed) + " removed.";
+    if (job.files_synced == 0) {
+      std::vector<std::string> filter_texts;
+      for (const auto& filter : state.filters) filter_texts.push_back(filter.text);
+      const bool all_unreadable = !job.buckets.empty() &&
+                                  std::none_of(job.buckets.begin(), job.buckets.end(),
+                                               [](const auto& bucket) { return bucket.status == "synced"; });
+      if (job.buckets.empty()) {
+        job.summary = "No file was synced: the credentials can see no bucket.";
+      } else if (all_unreadable) {
+        job.summary = "No file was synced: every bucket in scope was skipped or failed.";
+      } else if (!filter_texts.empty()) {
+        job.summary = "No file was synced: no object matched the path filters " + join(filter_texts, ", ") + ".";
+      } else {
+        job.summary = "No file was synced: the buckets in scope hold no files.";
+      }
+    }
+  }
+  char duration[32];
+  std::snprintf(duration, sizeof duration, "%.1f", seconds);
+  log(spdlog::level::info, std::string("extraction ") + catalog::to_string(job.status) + " in " + duration +
+                               " s: " + job.summary);
+
+  if (auto finished = store_.finish_job(job); !finished) {
+    spdlog::error("job {}: could not record the result: {}", job.id, finished.error().message);
+  }
+  return job;
+}
+
+}  // namespace s3cat::extract

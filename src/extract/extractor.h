@@ -1,0 +1,67 @@
+// One metadata extraction of a source: resolve credentials, list the buckets,
+// plan the scope from the path filters, list each bucket with bounded
+// concurrency, stream the objects into the store page by page, and reconcile.
+// run() blocks; cancel() and progress() may be called from other threads.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstddef>
+#include <expected>
+#include <memory>
+#include <string>
+
+#include "catalog/store.h"
+#include "catalog/types.h"
+#include "extract/progress.h"
+#include "extract/scope.h"
+#include "extract/source_client.h"
+#include "s3/client.h"
+
+namespace s3cat::extract {
+
+struct ExtractOptions {
+  int max_concurrent_buckets = 4;  // buckets listed at the same time
+  int max_keys_per_page = 1000;    // ListObjectsV2 MaxKeys; S3 caps it at 1000
+  ClientSettings client;
+};
+
+// Errors that prevent a job from being created at all (the job record is the
+// place for everything else).
+struct StartError {
+  catalog::StoreErrorKind kind;
+  std::string message;
+};
+
+class Extraction {
+ public:
+  Extraction(catalog::CatalogStore& store, catalog::Source source, ExtractOptions options);
+  ~Extraction();
+
+  // Runs the job to its end (network and disk I/O) and returns its recorded
+  // result: succeeded, succeeded with warnings, failed or cancelled. Fails
+  // only when no job could be started, for example because another job of
+  // the source is running.
+  std::expected<catalog::Job, StartError> run();
+
+  // Asks the running job to stop after the pages in flight; it then ends
+  // cancelled and removes nothing. Thread-safe.
+  void cancel() { cancelled_ = true; }
+
+  ProgressSnapshot progress() const { return progress_.snapshot(); }
+
+ private:
+  struct State;
+
+  // Lists one bucket over its prefixes, writing each page to the store, and
+  // adds its result to the state.
+  void list_bucket(State& state, const BucketScope& scope);
+
+  catalog::CatalogStore& store_;
+  catalog::Source source_;
+  ExtractOptions options_;
+  std::atomic<bool> cancelled_{false};
+  Progress progress_;
+};
+
+}  // namespace s3cat::extract
