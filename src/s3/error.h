@@ -42,6 +42,7 @@ struct S3Error {
   TransportFault transport = TransportFault::kNone;
   ErrorCategory category = ErrorCategory::kInternal;
   std::string hint;        // what the user can do about it; may be empty
+  int attempts = 0;        // requests sent before giving up, when the client retried; 0 when unknown
 
   // One line for logs and users: "ListObjectsV2 failed while listing bucket logs:
   // HTTP 403 AccessDenied: Access Denied (request id X)". Never contains secrets.
