@@ -66,6 +66,7 @@ struct ListObjectsPage {
   bool is_truncated = false;
   std::string next_continuation_token;
   int key_count = 0;
+  std::string encoding_type;  // the <EncodingType> the server declared ("url"), empty when absent
 };
 
 struct ListBucketsPage {

@@ -9,9 +9,12 @@
 
 namespace s3cat::s3 {
 
-// Parses a ListBucketResult (ListObjectsV2). Keys, prefixes and StartAfter are
-// percent-decoded only when the body contains <EncodingType>url</EncodingType>.
-// Malformed XML or a missing root element is a kService error.
+// Parses a ListBucketResult (ListObjectsV2). Keys and common prefixes are
+// decoded only when the body contains <EncodingType>url</EncodingType>; the
+// decoding turns %XX into bytes and '+' into a space, because S3 encodes a
+// space as '+' and a literal '+' as %2B. Raw control characters other than tab,
+// CR and LF, malformed XML, a missing root element or an invalid number is a
+// kService error (operation "ListObjectsV2"). CR and LF in keys stay as sent.
 Result<ListObjectsPage> parse_list_objects(const std::string& body);
 
 // Parses a ListAllMyBucketsResult.
@@ -24,6 +27,7 @@ struct ErrorDocument {
   std::string request_id;
   std::string region;  // <Region> of AuthorizationHeaderMalformed / PermanentRedirect
   std::string server_time;  // <ServerTime> of RequestTimeTooSkewed
+  std::string request_time;  // <RequestTime> of RequestTimeTooSkewed: the time the request claimed
 };
 ErrorDocument parse_error_document(const std::string& body);
 
