@@ -6,6 +6,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstddef>
 #include <map>
 #include <memory>
 #include <string>
@@ -52,6 +53,9 @@ struct CurlTransportOptions {
   std::chrono::seconds low_speed_time{20};
   // CA bundle for TLS verification; empty means AWS_CA_BUNDLE, then the system default.
   std::string ca_bundle;
+  // A response body larger than this fails with TransportFault::kOther. A listing
+  // page is about 1 MB, so the default leaves a wide margin.
+  std::size_t max_response_bytes = 64 * 1024 * 1024;
 };
 
 std::shared_ptr<HttpTransport> make_curl_transport(const CurlTransportOptions& options);
