@@ -8,7 +8,6 @@ auth switch should use their own server or call reset() when done.
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
 import sys
@@ -19,10 +18,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-import boto3
-import botocore.session
-from botocore.config import Config
-
+from .clients import make_client
 from .env import isolated_child_environment
 
 LAUNCHER = Path(__file__).resolve().parent / "moto_launcher.py"
@@ -39,17 +35,6 @@ ALLOW_ALL_POLICY = {
 
 class MotoServerError(RuntimeError):
     """moto's process failed to start or to answer a control request."""
-
-
-def _botocore_session() -> botocore.session.Session:
-    # Ignore the developer's ~/.aws files and AWS_PROFILE: every client here
-    # gets explicit keys, region and endpoint.
-    # session_vars maps a setting to (config key, environment variable,
-    # default, converter); no variable here means AWS_PROFILE is not read.
-    session = botocore.session.Session(session_vars={"profile": (None, None, None, None)})
-    session.set_config_variable("config_file", os.devnull)
-    session.set_config_variable("credentials_file", os.devnull)
-    return session
 
 
 class MotoServer:
@@ -171,22 +156,7 @@ class MotoServer:
         """
         if access_key is None:
             access_key, secret = self._admin_keys or (DEFAULT_ACCESS_KEY, DEFAULT_SECRET)
-        session = boto3.session.Session(botocore_session=_botocore_session())
-        config = Config(
-            s3={"addressing_style": "path"},
-            retries={"max_attempts": 2, "mode": "standard"},
-            connect_timeout=10,
-            read_timeout=30,
-        )
-        return session.client(
-            service,
-            endpoint_url=self.endpoint,
-            region_name=region,
-            aws_access_key_id=access_key,
-            aws_secret_access_key=secret,
-            aws_session_token=token,
-            config=config,
-        )
+        return make_client(service, self.endpoint, access_key, secret or "", token, region)
 
     # Seeding
 
