@@ -67,6 +67,10 @@ struct BucketEntry {
   std::string last_synced;     // time of the latest job that synced it
   std::string last_status;     // synced | skipped | failed
   std::string last_reason;     // access_denied, network, ...
+  // Roll-up of the bucket's present files, as of its latest completion.
+  std::uint64_t file_count = 0;
+  std::uint64_t total_bytes = 0;
+  std::string newest_modified;
 };
 
 // Roll-up of a folder: every proper prefix ending in '/' of a present key, and
@@ -94,8 +98,10 @@ std::optional<JobStatus> job_status_from_string(const std::string& text);
 struct BucketResult {
   std::string name;
   std::string status;  // synced | skipped | failed
-  std::string reason;  // empty, access_denied, or an error category
+  std::string reason;    // empty, access_denied, not_found, cancelled, or an error category
+  std::string category;  // error category when skipped or failed: permissions, network, ...
   std::string message;
+  std::string hint;
   std::uint64_t files = 0;
 };
 
@@ -118,6 +124,7 @@ struct Job {
   std::uint64_t files_updated = 0;
   std::uint64_t files_removed = 0;
   std::vector<std::string> warnings;
+  std::string summary;  // one sentence: what the job did, or why it synced no file
 };
 
 }  // namespace s3cat::catalog
