@@ -34,14 +34,16 @@ ALLOW_ALL_POLICY = {
 
 
 class MotoServerError(RuntimeError):
-    """moto's process failed to start or to answer a control request."""
+    """moto's process failed to start or a control request to it failed."""
 
 
 class MotoServer:
     """moto's server in a child process, listening on a free loopback port."""
 
-    def __init__(self, start_timeout: float = 30.0) -> None:
+    def __init__(self, start_timeout: float = 30.0, query_fix: bool = True) -> None:
+        """`query_fix=False` leaves moto's signature check unpatched (see moto_launcher.py)."""
         self.start_timeout = start_timeout
+        self.query_fix = query_fix
         self.port: int | None = None
         self._process: subprocess.Popen[bytes] | None = None
         self._workdir: Path | None = None
@@ -62,8 +64,11 @@ class MotoServer:
         child_env = isolated_child_environment(
             {"AWS_ACCESS_KEY_ID": DEFAULT_ACCESS_KEY, "AWS_SECRET_ACCESS_KEY": DEFAULT_SECRET}
         )
+        command = [sys.executable, str(LAUNCHER), "--port-file", str(port_file), "--watch-stdin"]
+        if not self.query_fix:
+            command.append("--no-query-fix")
         self._process = subprocess.Popen(
-            [sys.executable, str(LAUNCHER), "--port-file", str(port_file), "--watch-stdin"],
+            command,
             stdin=subprocess.PIPE,
             stdout=self._log,
             stderr=subprocess.STDOUT,
@@ -168,7 +173,7 @@ class MotoServer:
     ) -> None:
         """Create bucket `name` and put `objects`.
 
-        Each value is the body, or (body, extra) where extra holds more
+        Each value is the body, or (body, extra) where extra contains more
         put_object arguments such as StorageClass or Metadata. moto stores
         about 250 objects per second, so keep seeded buckets small.
         """

@@ -16,7 +16,7 @@ import sys
 import threading
 from urllib.parse import quote, unquote, urlsplit, urlunsplit
 
-# Python puts this script's folder first on sys.path, and that folder holds the
+# Python puts this script's folder first on sys.path, and that folder contains the
 # harness's own moto.py, which would shadow the moto package.
 _HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path[:] = [entry for entry in sys.path if os.path.abspath(entry or ".") != _HERE]

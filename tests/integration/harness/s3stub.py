@@ -63,7 +63,7 @@ __all__ = [
     "TruncateBody",
 ]
 
-# Replies and faults. Each replaces the normal answer to one request.
+# Replies and faults. Each replaces the normal response to one request.
 
 
 @dataclass(frozen=True)
@@ -116,7 +116,7 @@ class CloseConnection:
 
 @dataclass(frozen=True)
 class Stall:
-    """Wait `seconds` (cut short when the stub stops), then answer with `then` or normally."""
+    """Wait `seconds` (cut short when the stub stops), then send `then` or the normal response."""
 
     seconds: float
     then: Fault | None = None
@@ -139,12 +139,12 @@ def pick_fault(fault: Fault | None, attempt_faults: Sequence[Fault | None], atte
 class Page:
     """One scripted ListObjectsV2 response.
 
-    `keys` holds plain keys or Obj entries. Plain keys take size, ETag, date
+    `keys` contains plain keys or Obj entries. Plain keys take size, ETag, date
     and storage class from `defaults`; with defaults.etag None, the ETag is the
     MD5 of the key. `token` is the NextContinuationToken this page sends;
-    the page that answers a token is the one after the first page sending it.
+    the page served for a token is the one after the first page sending it.
     `fault` applies to every request for this page, and `attempt_faults[n-1]`
-    to the n-th request only (a None entry means answer normally).
+    to the n-th request only (a None entry means the normal response).
     """
 
     keys: Sequence[str | Obj] = ()
@@ -169,7 +169,7 @@ GENERATED_ETAG = "9dd4e461268c8034f5c8564e155c67a6"
 class GeneratedPages:
     """Pages built on request, for buckets too large to hold in memory.
 
-    Page n (0-based) holds keys key_for_index(n * page_size) onward, and its
+    Page n (0-based) contains keys key_for_index(n * page_size) onward, and its
     token is "gen/<n+1>", so only the page being served exists in memory.
     Example, 2,000,000 keys in 200 folders:
     GeneratedPages(2_000_000, lambda i: "p/%04d/%07d" % (i // 10_000, i)).
@@ -214,11 +214,11 @@ class GeneratedPages:
 
 # Encoding modes: what a bucket does with encoding-type=url.
 ENCODING_MODES = {
-    # S3's behaviour: encode and label only when the request asks for it.
+    # S3's behaviour: encode and label only when the request has encoding-type=url.
     "auto",
     # Ignore the request: raw keys, no <EncodingType>.
     "ignore",
-    # Encode and label every response, asked or not.
+    # Encode and label every response, requested or not.
     "always",
     # Encode every response but never write <EncodingType>.
     "unlabelled",
@@ -265,7 +265,7 @@ class SigV4Credential:
 class RecordedRequest:
     """One request as the stub received it.
 
-    `query_raw` holds each name's first value exactly as sent, `query` the
+    `query_raw` contains each name's first value exactly as sent, `query` the
     same value percent-decoded ('+' stays '+'), and `query_pairs` every raw
     (name, value) pair in order. Header names are lower case.
     """
@@ -343,8 +343,6 @@ class _Response:
 
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
-    # The stub may restart on the same port within one test.
-    allow_reuse_address = True
 
     def __init__(self, stub: S3Stub, ssl_context: ssl.SSLContext | None) -> None:
         self.stub = stub
@@ -473,7 +471,7 @@ class S3Stub:
         self.certificates: TestCertificates | None = tls or None
         self.virtual_host_suffixes = tuple(suffix.lower() for suffix in virtual_host_suffixes)
         self.buckets: dict[str, StubBucket] = {}
-        # Hook run first for every request; a returned fault replaces the answer.
+        # Hook run first for every request. A fault it returns replaces the normal response.
         self.handler: Callable[[RecordedRequest], Fault | None] | None = None
         self.connection_errors: list[BaseException] = []
         self._list_buckets: tuple[list[str] | None, Fault | None, Sequence[Fault | None]] = (None, None, ())
@@ -567,7 +565,7 @@ class S3Stub:
     ) -> StubBucket:
         """Add a bucket that serves scripted `pages` or paginates `objects` like S3.
 
-        pages: a list (page 1 answers the request without a token), a dict
+        pages: a list (page 1 is served for the request without a token), a dict
         from incoming token (None for the first request) to Page, or a
         callable taking the token and returning a Page or None (unknown token).
         objects: keys or Obj entries; the stub sorts them by UTF-8 bytes and
@@ -580,7 +578,7 @@ class S3Stub:
         returns a fault, a Page to serve, or None to go on.
         """
         if (pages is None) == (objects is None):
-            raise ValueError(f"bucket {name!r}: give exactly one of pages and objects")
+            raise ValueError(f"bucket {name!r}: pass exactly one of pages= and objects=")
         if encoding not in ENCODING_MODES:
             raise ValueError(f"bucket {name!r}: encoding {encoding!r} is not one of {sorted(ENCODING_MODES)}")
         bucket = StubBucket(
@@ -739,18 +737,18 @@ class S3Stub:
         return _Response(200, body, headers)
 
     def _route(self, record: RecordedRequest) -> tuple[Fault | None, Callable[[], _Response]]:
-        """Return the fault for this request (None for none) and how to build the normal answer.
+        """Return the fault for this request (None for none) and how to build the normal response.
 
         Precedence: the stub's handler, the bucket's handler, the bucket's
-        fault, then the page's fault. A fault that needs the normal answer
+        fault, then the page's fault. A fault that needs the normal response
         (TruncateBody, or Stall without `then`) gets whatever the request
         would have received, errors such as NoSuchBucket included.
         """
         hook_fault = self.handler(record) if self.handler is not None else None
-        fault, normal = self._answer(record)
+        fault, normal = self._respond(record)
         return (hook_fault or fault), normal
 
-    def _answer(self, record: RecordedRequest) -> tuple[Fault | None, Callable[[], _Response]]:
+    def _respond(self, record: RecordedRequest) -> tuple[Fault | None, Callable[[], _Response]]:
         if record.operation == "ListBuckets":
             names, fault, attempt_faults = self._list_buckets
             listed = names if names is not None else sorted(self.buckets)
@@ -774,10 +772,10 @@ class S3Stub:
             else:
                 hook_fault = result
 
-        fault, normal = self._bucket_answer(bucket, record, page)
+        fault, normal = self._respond_for_bucket(bucket, record, page)
         return (hook_fault or fault), normal
 
-    def _bucket_answer(
+    def _respond_for_bucket(
         self, bucket: StubBucket, record: RecordedRequest, page: Page | None
     ) -> tuple[Fault | None, Callable[[], _Response]]:
         for name, required in bucket.require_headers.items():
@@ -829,9 +827,9 @@ class S3Stub:
 
     def _listing_params(self, bucket: StubBucket, record: RecordedRequest, page: Page | None) -> ListingParams:
         mode = (page.encoding if page is not None and page.encoding else None) or bucket.encoding
-        asked = record.query.get("encoding-type") == "url"
-        encode = mode in ("always", "unlabelled") or (mode == "auto" and asked)
-        label = mode == "always" or (mode == "auto" and asked)
+        requested = record.query.get("encoding-type") == "url"
+        encode = mode in ("always", "unlabelled") or (mode == "auto" and requested)
+        label = mode == "always" or (mode == "auto" and requested)
         try:
             requested_max = int(record.query.get("max-keys", "1000"))
         except ValueError:
