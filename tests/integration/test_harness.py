@@ -1,12 +1,13 @@
 """Self-tests of the integration harness: moto launcher, S3 stub, TLS and CLI runner.
 
-These do not run s3catalog itself; they check that the tools the product
+These do not run s3catalog itself. They check that the tools the product
 tests rely on behave as documented in README.md.
 """
 
 from __future__ import annotations
 
 import http.client
+import json
 import os
 import socket
 import stat
@@ -19,6 +20,7 @@ import unittest
 import xml.etree.ElementTree as ElementTree
 from pathlib import Path
 from unittest import mock
+from urllib.parse import quote
 
 import botocore.exceptions
 from botocore.exceptions import ClientError
@@ -66,7 +68,7 @@ def error_code(error: ClientError) -> str:
 
 
 def run_curl(*args: str, timeout: float = 20) -> subprocess.CompletedProcess[bytes]:
-    """Run curl with no proxy and bounded time; return the finished process."""
+    """Run curl with no proxy and a bounded time, and return the finished process."""
     return subprocess.run(
         ["curl", "--silent", "--show-error", "--noproxy", "*", "--max-time", "10", *args],
         capture_output=True,
@@ -76,7 +78,7 @@ def run_curl(*args: str, timeout: float = 20) -> subprocess.CompletedProcess[byt
 
 
 def raw_get(port: int, target: str, headers: dict[str, str] | None = None, timeout: float = 10):
-    """Send one GET to 127.0.0.1:port; return (status, headers, body)."""
+    """Send one GET to 127.0.0.1:port and return (status, headers, body)."""
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
     try:
         connection.request("GET", target, headers=headers or {})
@@ -130,7 +132,7 @@ class MotoQueryFixTest(unittest.TestCase):
 
 
 class MotoServerTest(unittest.TestCase):
-    """Shares one moto process; tearDown resets its state and turns auth off."""
+    """Tests sharing one moto process. tearDown resets its state and turns auth off."""
 
     moto: MotoServer
 
@@ -171,6 +173,20 @@ class MotoServerTest(unittest.TestCase):
         self.assertEqual([entry["Prefix"] for entry in grouped["CommonPrefixes"]], ["a/b/"])
         self.assertEqual([entry["Key"] for entry in after["Contents"]], ["top", "é/3"])
         self.assertEqual([entry["Key"] for entry in non_ascii["Contents"]], ["é/3"])
+
+    def test_signed_request_with_special_key(self) -> None:
+        key_name = "dir/a b+é%.txt"
+        self.moto.make_bucket("alpha", {key_name: b"123"})
+        policy = {
+            "Version": "2012-10-17",
+            "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::alpha/*"}],
+        }
+        key, secret = self.moto.create_user("reader", policy)
+        self.moto.enable_auth()
+
+        head = self.moto.client("s3", key, secret).head_object(Bucket="alpha", Key=key_name)
+
+        self.assertEqual(head["ContentLength"], 3)
 
     def test_wrong_secret_still_rejected(self) -> None:
         self.moto.make_bucket("alpha", {"a/1": b"1"})
@@ -350,6 +366,18 @@ class S3StubTest(unittest.TestCase):
         self.assertFalse(second["IsTruncated"])
         self.assertEqual(self.stub.requests[1].query["continuation-token"], first["NextContinuationToken"])
 
+    def test_unencoded_token_is_rejected(self) -> None:
+        self.stub.add_bucket("alpha", objects=["a", "b"])
+        token = self.client().list_objects_v2(Bucket="alpha", MaxKeys=1)["NextContinuationToken"]
+
+        unencoded, _, _ = raw_get(self.stub.port, f"/alpha?list-type=2&continuation-token={token}")
+        encoded, _, body = raw_get(self.stub.port, f"/alpha?list-type=2&continuation-token={quote(token, safe='')}")
+
+        self.assertRegex(token, r"[/+=]")
+        self.assertEqual(unencoded, 400)
+        self.assertEqual(encoded, 200)
+        self.assertEqual(listed_keys(body), ["b"])
+
     def test_encoding_modes(self) -> None:
         keys = ["50%25.txt", "a b", "a+b.txt", "\x01"]
         encoded = ["%01", "50%2525.txt", "a+b", "a%2Bb.txt"]
@@ -368,7 +396,7 @@ class S3StubTest(unittest.TestCase):
 
                 _, _, body = raw_get(self.stub.port, target)
 
-                # A raw 0x01 makes the XML invalid, as it does from S3; read it by hand.
+                # A raw 0x01 makes the XML invalid, as it does from S3, so read the keys by hand.
                 text = body.decode()
                 found = [part.split("</Key>")[0] for part in text.split("<Key>")[1:]]
                 self.assertEqual(found, expected_keys)
@@ -456,8 +484,13 @@ class S3StubTest(unittest.TestCase):
                 return Page(keys=["a/0", "a/1"])
             return None
 
+        def throttle_marked(request):
+            if request.header("x-test-slow"):
+                return S3Error(503, "SlowDown", "Reduce your request rate")
+            return None
+
         self.stub.add_bucket("fast--use1-az4--x-s3", pages=[Page(keys=["b/2", "a/1", "c/3", "a/0"])], handler=directory_bucket)
-        self.stub.handler = lambda request: S3Error(503, "SlowDown", "Reduce your request rate") if request.header("x-test-slow") else None
+        self.stub.handler = throttle_marked
 
         rejected, _, _ = raw_get(self.stub.port, "/fast--use1-az4--x-s3?list-type=2&prefix=a")
         _, _, filtered = raw_get(self.stub.port, "/fast--use1-az4--x-s3?list-type=2&prefix=a%2F")
@@ -468,6 +501,18 @@ class S3StubTest(unittest.TestCase):
         self.assertEqual(listed_keys(filtered), ["a/0", "a/1"])
         self.assertEqual(listed_keys(unfiltered), ["b/2", "a/1", "c/3", "a/0"])
         self.assertEqual(slow, 503)
+
+    def test_handler_error_fails_at_stop(self) -> None:
+        stub = S3Stub().start()
+        stub.add_bucket("alpha", objects=["a"], handler=lambda request: 1 / 0)
+
+        status, _, body = raw_get(stub.port, "/alpha?list-type=2")
+
+        self.assertEqual(status, 500)
+        self.assertIn(b"ZeroDivisionError", body)
+        with self.assertRaises(AssertionError) as caught:
+            stub.stop()
+        self.assertIn("ZeroDivisionError", str(caught.exception))
 
     def test_reset_connection_sends_rst(self) -> None:
         self.stub.add_bucket("flaky", pages=[Page(keys=["a"], fault=ResetConnection())])
@@ -730,6 +775,34 @@ class CliRunnerTest(unittest.TestCase):
 
 
 class CatalogTestCaseTest(unittest.TestCase):
+    def test_add_source_sends_secret_on_stdin(self) -> None:
+        root = Path(self.enterContext(tempfile.TemporaryDirectory(prefix="harness-test-")))
+        binary = root / "fake-s3catalog"
+        binary.write_text(FAKE_BINARY.format(python=sys.executable))
+        binary.chmod(binary.stat().st_mode | stat.S_IXUSR)
+        seen = {}
+
+        class Probe(CatalogTestCase):
+            def test_probe(self) -> None:
+                seen["process"] = self.add_source("demo", "http://127.0.0.1:9", "AKIDEXAMPLE", "s3cr3t")
+
+        result = unittest.TestResult()
+        with mock.patch.dict(os.environ, {"S3CATALOG_BIN": str(binary)}):
+            Probe("test_probe").run(result)
+
+        self.assertEqual(result.errors + result.failures, [])
+        output = json.loads(seen["process"].stdout)
+        self.assertEqual(
+            output["argv"],
+            [
+                "source", "add", "demo", "--type", "s3",
+                "--endpoint-url", "http://127.0.0.1:9", "--region", "us-east-1", "--path-style",
+                "--access-key-id", "AKIDEXAMPLE", "--secret-access-key-stdin",
+            ],
+        )
+        self.assertEqual(output["stdin"], "s3cr3t\n")
+        self.assertNotIn("s3cr3t", " ".join(output["argv"]))
+
     def test_setup_and_cleanup(self) -> None:
         seen = {}
 

@@ -44,7 +44,7 @@ def canonical_s3_path(path: str) -> str:
 
 
 def patch_signature_check() -> None:
-    """Make moto rebuild the signed request with the client's encoding.
+    """Make moto rebuild the signed request in SigV4's canonical encoding.
 
     moto 5.2.1 builds the request it re-signs from Werkzeug's request.url,
     which is an IRI: '%2F' comes back as '/' and '%C3%A9' as 'é'. botocore
@@ -94,7 +94,7 @@ def write_port_file(path: str, port: int) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--port", type=int, default=0, help="TCP port; 0 lets the OS choose")
+    parser.add_argument("--port", type=int, default=0, help="TCP port to listen on (0: the OS chooses a free one)")
     parser.add_argument("--port-file", required=True, help="file that receives the bound port")
     parser.add_argument(
         "--no-query-fix",

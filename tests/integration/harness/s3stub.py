@@ -30,13 +30,14 @@ import re
 import socket
 import ssl
 import struct
+import sys
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Union
-from urllib.parse import unquote
+from urllib.parse import unquote, unquote_plus
 
 from .s3xml import (
     ListingParams,
@@ -140,9 +141,9 @@ class Page:
     """One scripted ListObjectsV2 response.
 
     `keys` contains plain keys or Obj entries. Plain keys take size, ETag, date
-    and storage class from `defaults`; with defaults.etag None, the ETag is the
-    MD5 of the key. `token` is the NextContinuationToken this page sends;
-    the page served for a token is the one after the first page sending it.
+    and storage class from `defaults`, and with defaults.etag None the ETag is
+    the MD5 of the key. `token` is the NextContinuationToken this page sends.
+    The page served for a token is the one after the first page sending it.
     `fault` applies to every request for this page, and `attempt_faults[n-1]`
     to the n-th request only (a None entry means the normal response).
     """
@@ -266,7 +267,8 @@ class RecordedRequest:
     """One request as the stub received it.
 
     `query_raw` contains each name's first value exactly as sent, `query` the
-    same value percent-decoded ('+' stays '+'), and `query_pairs` every raw
+    same value form-decoded ('+' becomes a space, so a client that leaves a
+    '+' unencoded gets a different value), and `query_pairs` every raw
     (name, value) pair in order. Header names are lower case.
     """
 
@@ -298,7 +300,7 @@ class RecordedRequest:
 
     @property
     def credential(self) -> SigV4Credential | None:
-        """Parse Credential=KEY/DATE/REGION/SERVICE/aws4_request; None when absent."""
+        """Parse Credential=KEY/DATE/REGION/SERVICE/aws4_request, or return None when absent."""
         authorization = self.headers.get("authorization", "")
         match = re.search(r"Credential=([^/,\s]+)/(\d{8})/([^/,\s]+)/([^/,\s]+)/aws4_request", authorization)
         if match is None:
@@ -330,6 +332,10 @@ def _percent_decode(text: str) -> str:
     return unquote(text, errors="surrogateescape")
 
 
+def _form_decode(text: str) -> str:
+    return unquote_plus(text, errors="surrogateescape")
+
+
 # The server
 
 
@@ -339,6 +345,10 @@ class _Response:
     body: bytes = b""
     headers: Mapping[str, str] = field(default_factory=dict)
     content_type: str | None = "application/xml"
+
+
+def _empty_response() -> _Response:
+    return _Response(500)
 
 
 class _Server(ThreadingHTTPServer):
@@ -351,9 +361,7 @@ class _Server(ThreadingHTTPServer):
 
     def handle_error(self, request, client_address) -> None:  # noqa: ANN001
         # Clients that drop connections (resets, TLS rejections) are expected
-        # here; the stub keeps the error instead of printing a traceback.
-        import sys
-
+        # here, so the stub keeps the error instead of printing a traceback.
         self.stub._record_connection_error(sys.exc_info()[1])
 
 
@@ -394,7 +402,14 @@ class _Handler(BaseHTTPRequestHandler):
         body = self.rfile.read(length) if length > 0 else b""
         stub = self.server.stub
         record = stub._record(self, body)
-        fault, normal = stub._route(record)
+        try:
+            fault, normal = stub._route(record)
+        except Exception as error:
+            # A bug in a test's handler or page callable. stop() raises it,
+            # so the test fails with the cause and not a retry storm.
+            stub._record_handler_error(record, error)
+            fault = S3Error(500, "InternalError", f"S3 stub handler raised {error!r}")
+            normal = _empty_response
         self._deliver(fault, normal, head_only=self.command == "HEAD")
 
     def _deliver(self, fault: Fault | None, normal: Callable[[], _Response], head_only: bool) -> None:
@@ -474,6 +489,8 @@ class S3Stub:
         # Hook run first for every request. A fault it returns replaces the normal response.
         self.handler: Callable[[RecordedRequest], Fault | None] | None = None
         self.connection_errors: list[BaseException] = []
+        # (request, exception) for every exception raised by a handler or page callable.
+        self.handler_errors: list[tuple[RecordedRequest, Exception]] = []
         self._list_buckets: tuple[list[str] | None, Fault | None, Sequence[Fault | None]] = (None, None, ())
         self._requests: list[RecordedRequest] = []
         self._attempts: dict[tuple, int] = {}
@@ -500,7 +517,11 @@ class S3Stub:
         return self
 
     def stop(self) -> None:
-        """Stop serving, end stalls and close open connections."""
+        """Stop serving, end stalls and close open connections.
+
+        Raises AssertionError afterwards if a handler or page callable raised
+        while serving, so such a bug fails the test that caused it.
+        """
         server, self._server = self._server, None
         if server is None:
             return
@@ -517,6 +538,12 @@ class S3Stub:
         if self._thread is not None:
             self._thread.join(timeout=5)
             self._thread = None
+        if self.handler_errors:
+            request, error = self.handler_errors[0]
+            raise AssertionError(
+                f"S3 stub handler raised {error!r} on {request.method} {request.target} "
+                f"({len(self.handler_errors)} handler errors in total)"
+            ) from error
 
     def __enter__(self) -> S3Stub:
         return self.start()
@@ -643,6 +670,10 @@ class S3Stub:
             else:
                 self._connections.discard(connection)
 
+    def _record_handler_error(self, request: RecordedRequest, error: Exception) -> None:
+        with self._lock:
+            self.handler_errors.append((request, error))
+
     def _record_connection_error(self, error: BaseException | None) -> None:
         if error is not None:
             with self._lock:
@@ -684,8 +715,8 @@ class S3Stub:
         pairs = parse_query(raw_query)
         query_raw: dict[str, str] = {}
         for name, value in pairs:
-            query_raw.setdefault(_percent_decode(name), value)
-        query = {name: _percent_decode(value) for name, value in query_raw.items()}
+            query_raw.setdefault(_form_decode(name), value)
+        query = {name: _form_decode(value) for name, value in query_raw.items()}
         headers: dict[str, str] = {}
         for name, value in handler.headers.items():
             lower = name.lower()
