@@ -9,6 +9,7 @@ from __future__ import annotations
 import http.client
 import json
 import os
+import shutil
 import socket
 import stat
 import subprocess
@@ -69,6 +70,8 @@ def error_code(error: ClientError) -> str:
 
 def run_curl(*args: str, timeout: float = 20) -> subprocess.CompletedProcess[bytes]:
     """Run curl with no proxy and a bounded time, and return the finished process."""
+    if shutil.which("curl") is None:
+        raise unittest.SkipTest("the curl command is not installed (apt-get install curl)")
     return subprocess.run(
         ["curl", "--silent", "--show-error", "--noproxy", "*", "--max-time", "10", *args],
         capture_output=True,
