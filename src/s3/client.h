@@ -10,6 +10,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <unordered_set>
 #include <vector>
 
 #include "s3/credentials.h"
@@ -32,7 +33,7 @@ struct ClientOptions {
 };
 
 // Checks an endpoint URL: scheme http or https, a host, an optional port, no
-// path, query, fragment or user info. Returns the error (category
+// path (a lone trailing '/' is accepted), query, fragment or user info. Returns the error (category
 // kConfiguration) naming the value and the expected form.
 Result<void> validate_endpoint_url(const std::string& url);
 
@@ -82,13 +83,21 @@ class Client {
   // Tests inject a fixed clock; the default is the system clock.
   void set_clock(std::function<std::chrono::system_clock::time_point()> clock);
 
+  // Records the region a bucket lives in, so its requests are signed for (and,
+  // on AWS's default endpoint, sent to) that region from the first attempt.
+  // list_buckets() records the BucketRegion values it receives, and a region
+  // redirect (301, AuthorizationHeaderMalformed) records the region it names.
+  void set_bucket_region(const BucketName& bucket, const Region& region);
+
   // GET / (ListBuckets), following ContinuationToken pages to the end.
-  // Network I/O; retried per options.retry. Errors carry operation "ListBuckets".
+  // Network I/O; retried per options.retry. Errors carry operation "ListBuckets";
+  // a repeated token or more than 10,000 pages is a kService error.
   Result<std::vector<BucketInfo>> list_buckets();
 
   // GET /<bucket>?list-type=2&encoding-type=url&... : one page of ListObjectsV2.
   // Network I/O; each attempt is signed anew and retried per options.retry.
   // An ExpiredToken answer asks the provider to refresh, then retries once.
+  // A region redirect that names the bucket's region is followed once.
   // Malformed XML is an error of category kService, never a short page.
   Result<ListObjectsPage> list_objects_page(const ListObjectsRequest& request);
 
@@ -110,6 +119,9 @@ class ObjectPaginator {
 
   // Returns the next page, std::nullopt once the listing is complete, or the
   // error that ended it. After an error or the end, keeps returning the same.
+  // A page with a broken continuation (no token, or a token seen before) is
+  // still returned, and the following call returns the kService error
+  // without sending another request.
   Result<std::optional<ListObjectsPage>> next();
 
   int pages_fetched() const { return pages_fetched_; }
@@ -117,7 +129,8 @@ class ObjectPaginator {
  private:
   Client& client_;
   ListObjectsRequest request_;
-  std::vector<std::string> seen_tokens_;
+  std::unordered_set<std::string> seen_tokens_;
+  std::optional<S3Error> final_error_;
   bool done_ = false;
   int pages_fetched_ = 0;
 };

@@ -54,7 +54,7 @@ struct Credentials {
 
 // How bucket names are placed in request URLs.
 enum class AddressingStyle {
-  kAuto,            // virtual-hosted for AWS, path-style for custom endpoints and dotted names over TLS
+  kAuto,            // virtual-hosted for AWS, path-style for custom endpoints and for dotted bucket names
   kPath,            // https://endpoint/bucket/key
   kVirtualHosted,   // https://bucket.endpoint/key
 };
