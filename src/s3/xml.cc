@@ -448,8 +448,11 @@ S3Error make_response_error(const HttpResponse& response, const std::string& ope
   error.category = categorize(error.http_status, error.code, TransportFault::kNone);
   error.hint = hint_for(error.category, error.code, operation);
   if (error.code == "RequestTimeTooSkewed") {
-    const std::string skew = describe_skew(document);
-    if (!skew.empty()) error.hint += " (" + skew + ")";
+    // The server's own message speaks of "request time", so name the clock here.
+    std::string skew = describe_skew(document);
+    if (skew.empty()) skew = "this machine's clock differs from the server's";
+    error.message += (error.message.empty() ? "" : " ") + ("(" + skew + ")");
+    error.hint += " (" + skew + ")";
   }
   if (error.category == ErrorCategory::kConfiguration && !error.region.empty()) {
     error.hint += "; the bucket is in region " + error.region;

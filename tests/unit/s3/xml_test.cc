@@ -370,6 +370,15 @@ TEST(ResponseError, ClockSkewHintStatesOffset) {
   EXPECT_EQ(error.category, ErrorCategory::kAuthentication);
   EXPECT_NE(error.hint.find("clock"), std::string::npos);
   EXPECT_NE(error.hint.find("20 minutes ahead"), std::string::npos) << error.hint;
+  EXPECT_NE(error.message.find("the server's clock is 20 minutes ahead of this machine's"), std::string::npos)
+      << error.message;
+}
+
+TEST(ResponseError, ClockSkewWithoutTimesStillNamesTheClock) {
+  const S3Error error = make_response_error(response(403, "<Error><Code>RequestTimeTooSkewed</Code></Error>"),
+                                            "ListBuckets", "");
+
+  EXPECT_NE(error.message.find("clock"), std::string::npos) << error.message;
 }
 
 TEST(ResponseError, NonXmlBodyBecomesMessage) {
