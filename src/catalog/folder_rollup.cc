@@ -20,7 +20,7 @@ std::string parent_folder(std::string_view folder_path) {
 void FolderRollupBuilder::add(std::string_view key, std::uint64_t size, std::string_view last_modified,
                               bool is_marker) {
   // Keys under one folder are contiguous in byte order, so a folder that
-  // does not contain this key holds no later key either.
+  // does not contain this key contains no later key either.
   while (!open_.empty() && !key.starts_with(open_.back().path)) close_innermost();
 
   const std::size_t deepest = open_.empty() ? 0 : open_.back().path.size();

@@ -23,9 +23,9 @@ class FolderRollupBuilder {
   explicit FolderRollupBuilder(std::string bucket) : bucket_(std::move(bucket)) {}
 
   // Adds one present object. Keys must arrive in strictly increasing byte
-  // order. Every proper prefix of the key that ends in '/' is a folder; a
-  // folder marker (is_marker, key ends in '/') is a folder itself and adds no
-  // file to the counts.
+  // order. Every proper prefix of the key that ends in '/' is a folder. A
+  // folder marker (is_marker, key ends in '/') is a folder itself, and it
+  // adds no file to the counts.
   void add(std::string_view key, std::uint64_t size, std::string_view last_modified, bool is_marker);
 
   // Closes every open folder. Call once after the last add().

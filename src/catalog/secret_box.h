@@ -21,7 +21,7 @@ class SecretBox {
 
   // Reads a key file: 32 raw bytes, or 64 hex digits with an optional
   // trailing newline. Returns nullopt when the file does not exist and
-  // kSecretKey when it cannot be read or holds anything else. Logs a warning
+  // kSecretKey when it cannot be read or contains anything else. Logs a warning
   // when group or others may read the file. Disk I/O.
   static StoreResult<std::optional<Key>> read_key_file(const std::string& path);
 
