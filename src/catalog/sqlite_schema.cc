@@ -1,0 +1,164 @@
+#include "catalog/sqlite_schema.h"
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <array>
+
+namespace s3cat::catalog::sqlite {
+namespace {
+
+// Object keys and bucket names compare as bytes (BINARY collation), which is
+// the path order of "/bucket/key" within one bucket. Timestamps are RFC 3339
+// UTC text. Annotations do not reference objects, so they outlive them.
+constexpr const char* kVersion1 = R"sql(
+CREATE TABLE settings(
+  name TEXT PRIMARY KEY,
+  value BLOB NOT NULL
+);
+
+CREATE TABLE sources(
+  id INTEGER PRIMARY KEY,
+  name TEXT NOT NULL UNIQUE,
+  title TEXT NOT NULL,
+  description TEXT NOT NULL,
+  type TEXT NOT NULL,
+  endpoint_url TEXT NOT NULL,
+  region TEXT NOT NULL,
+  addressing TEXT NOT NULL,
+  requester_pays INTEGER NOT NULL,
+  access_key_id TEXT NOT NULL,
+  secret_access_key BLOB,  -- nonce || crypto_secretbox ciphertext; NULL when unset
+  session_token BLOB,      -- same as secret_access_key
+  role_arn TEXT NOT NULL,
+  external_id TEXT NOT NULL,
+  path_prefixes TEXT NOT NULL,  -- JSON array of filter strings
+  created_at TEXT NOT NULL,
+  updated_at TEXT NOT NULL
+);
+
+CREATE TABLE buckets(
+  source_id INTEGER NOT NULL REFERENCES sources(id) ON DELETE CASCADE,
+  name TEXT NOT NULL COLLATE BINARY,
+  creation_date TEXT NOT NULL DEFAULT '',
+  region TEXT NOT NULL DEFAULT '',
+  present INTEGER NOT NULL DEFAULT 1,
+  stale INTEGER NOT NULL DEFAULT 0,
+  last_seen_job INTEGER,  -- latest job that recorded, wrote or completed the bucket
+  last_synced TEXT NOT NULL DEFAULT '',
+  last_status TEXT NOT NULL DEFAULT '',
+  last_reason TEXT NOT NULL DEFAULT '',
+  file_count INTEGER NOT NULL DEFAULT 0,  -- roll-up of present files, rebuilt with the folders
+  total_bytes INTEGER NOT NULL DEFAULT 0,
+  newest_modified TEXT NOT NULL DEFAULT '',
+  PRIMARY KEY(source_id, name)
+) WITHOUT ROWID;
+
+CREATE TABLE objects(
+  source_id INTEGER NOT NULL REFERENCES sources(id) ON DELETE CASCADE,
+  bucket TEXT NOT NULL COLLATE BINARY,
+  key TEXT NOT NULL COLLATE BINARY,
+  size INTEGER NOT NULL,
+  last_modified TEXT NOT NULL,
+  etag TEXT NOT NULL,
+  storage_class TEXT NOT NULL,
+  checksum_algorithm TEXT NOT NULL,
+  is_marker INTEGER NOT NULL,  -- key ends with '/': a folder marker, never a file
+  present INTEGER NOT NULL,
+  stale INTEGER NOT NULL,
+  first_seen TEXT NOT NULL,
+  last_seen TEXT NOT NULL,
+  last_seen_job INTEGER NOT NULL,
+  PRIMARY KEY(source_id, bucket, key)
+) WITHOUT ROWID;
+
+CREATE TABLE folders(
+  source_id INTEGER NOT NULL REFERENCES sources(id) ON DELETE CASCADE,
+  bucket TEXT NOT NULL COLLATE BINARY,
+  path TEXT NOT NULL COLLATE BINARY,    -- "a/b/"
+  parent TEXT NOT NULL COLLATE BINARY,  -- "a/", or "" at the bucket's top level
+  file_count INTEGER NOT NULL,
+  total_bytes INTEGER NOT NULL,
+  newest_modified TEXT NOT NULL,
+  PRIMARY KEY(source_id, bucket, path)
+) WITHOUT ROWID;
+CREATE INDEX folders_by_parent ON folders(source_id, bucket, parent, path);
+
+CREATE TABLE annotations(
+  source_id INTEGER NOT NULL REFERENCES sources(id) ON DELETE CASCADE,
+  bucket TEXT NOT NULL COLLATE BINARY,
+  key TEXT NOT NULL COLLATE BINARY,  -- "" for the bucket, "x/" for a folder
+  description TEXT NOT NULL,
+  tags TEXT NOT NULL,    -- JSON array
+  owners TEXT NOT NULL,  -- JSON array
+  updated_by TEXT NOT NULL,
+  updated_at TEXT NOT NULL,
+  PRIMARY KEY(source_id, bucket, key)
+) WITHOUT ROWID;
+
+CREATE TABLE jobs(
+  id INTEGER PRIMARY KEY AUTOINCREMENT,  -- never reused, so object rows never meet an old job's id
+  source_id INTEGER NOT NULL REFERENCES sources(id) ON DELETE CASCADE,
+  status TEXT NOT NULL,
+  started_at TEXT NOT NULL,
+  finished_at TEXT NOT NULL DEFAULT '',
+  owner_pid INTEGER NOT NULL,
+  owner_host TEXT NOT NULL,
+  result TEXT  -- JSON of the finished Job; NULL while running
+);
+CREATE INDEX jobs_by_source ON jobs(source_id, status);
+
+CREATE TABLE job_log(
+  job_id INTEGER NOT NULL REFERENCES jobs(id) ON DELETE CASCADE,
+  seq INTEGER NOT NULL,
+  time TEXT NOT NULL,
+  level TEXT NOT NULL,
+  message TEXT NOT NULL,
+  PRIMARY KEY(job_id, seq)
+) WITHOUT ROWID;
+)sql";
+
+// Append new migrations; never edit one that has shipped.
+constexpr std::array<const char*, 1> kMigrations{kVersion1};
+
+StoreResult<int> read_user_version(Connection& connection) {
+  auto statement = connection.prepare("PRAGMA user_version");
+  if (!statement) return std::unexpected(statement.error());
+  auto row = statement->step();
+  if (!row) return std::unexpected(row.error());
+  return static_cast<int>(statement->column_int(0));
+}
+
+}  // namespace
+
+int latest_schema_version() { return static_cast<int>(kMigrations.size()); }
+
+StoreResult<void> migrate(Connection& connection) {
+  auto transaction = Transaction::begin(connection, Transaction::Mode::kImmediate);
+  if (!transaction) return std::unexpected(transaction.error());
+
+  auto version = read_user_version(connection);
+  if (!version) return std::unexpected(version.error());
+  const int latest = latest_schema_version();
+  if (*version > latest) {
+    return std::unexpected(StoreError{
+        StoreErrorKind::kInvalid,
+        fmt::format("catalog database {} has schema version {}, newer than version {} that this s3catalog "
+                    "supports; upgrade s3catalog",
+                    connection.path(), *version, latest)});
+  }
+  if (*version == latest) return {};
+
+  for (int next = *version + 1; next <= latest; ++next) {
+    CATALOG_RETURN_IF_ERROR(connection.exec(kMigrations[static_cast<std::size_t>(next - 1)]));
+  }
+  // PRAGMA takes no bound parameters; the value is an integer of ours.
+  const std::string set_version = fmt::format("PRAGMA user_version = {}", latest);
+  CATALOG_RETURN_IF_ERROR(connection.exec(set_version.c_str()));
+  CATALOG_RETURN_IF_ERROR(transaction->commit());
+
+  spdlog::info("catalog database {}: schema migrated from version {} to {}", connection.path(), *version, latest);
+  return {};
+}
+
+}  // namespace s3cat::catalog::sqlite
