@@ -5,6 +5,7 @@
 // write method is one transaction, so readers never see half of it.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <expected>
 #include <functional>
@@ -38,6 +39,7 @@ using StoreResult = std::expected<T, StoreError>;
 struct WriteCounts {
   std::uint64_t added = 0;    // objects not present before (new, or returning)
   std::uint64_t updated = 0;  // present objects whose size, ETag or modification time changed
+  // Folder markers count in neither, because they are not files.
 };
 
 // Which item a path names: the bucket itself (key empty), a folder (key ends
@@ -55,6 +57,19 @@ class CatalogStore {
   virtual StoreResult<Source> create_source(const Source& source) = 0;
   virtual StoreResult<Source> update_source(const Source& source) = 0;  // by name
   virtual StoreResult<Source> get_source(const std::string& name) = 0;  // secrets decrypted
+  // The source with secret_access_key and session_token left empty. The
+  // SQLite store reads it without the secret key, so it works when the key
+  // file is lost (to show the source, or to clear its credentials). Passing
+  // the result to update_source erases the stored secrets. kNotFound for an
+  // unknown name.
+  virtual StoreResult<Source> get_source_without_secrets(const std::string& name) {
+    auto source = get_source(name);
+    if (source) {
+      source->secret_access_key.clear();
+      source->session_token.clear();
+    }
+    return source;
+  }
   virtual StoreResult<std::vector<Source>> list_sources() = 0;
   // Removes the source with its buckets, files, annotations and jobs.
   virtual StoreResult<void> remove_source(const std::string& name) = 0;
@@ -66,10 +81,12 @@ class CatalogStore {
   virtual StoreResult<std::int64_t> start_job(std::int64_t source_id) = 0;
   virtual StoreResult<void> append_job_log(std::int64_t job_id, const std::string& level,
                                            const std::string& message) = 0;
-  // Records the final state and result of the job.
+  // Records the final state and result of the job. An empty finished_at
+  // takes the current time; kInvalid for status running.
   virtual StoreResult<void> finish_job(const Job& job) = 0;
   virtual StoreResult<Job> get_job(std::int64_t job_id) = 0;
   virtual StoreResult<std::vector<Job>> list_jobs(std::int64_t source_id) = 0;  // newest first
+  // The job's log lines in order, each as "TIME LEVEL MESSAGE".
   virtual StoreResult<std::vector<std::string>> job_log(std::int64_t job_id) = 0;
 
   // --- Sync writes. ---
@@ -78,7 +95,8 @@ class CatalogStore {
                                           const BucketEntry& bucket) = 0;
   // Upserts a batch of listed objects (files and folder markers) of one bucket
   // in one transaction and marks them seen by the job. Objects listed twice in
-  // one job are stored once.
+  // one job are stored once and counted once. Folder roll-ups follow only at
+  // complete_bucket. kInvalid for an empty key or a record of another bucket.
   virtual StoreResult<WriteCounts> write_objects(std::int64_t source_id, std::int64_t job_id,
                                                  const std::string& bucket,
                                                  std::span<const ObjectRecord> objects) = 0;
@@ -99,13 +117,21 @@ class CatalogStore {
   // --- Reads. ---
   // Calls `visit` for each present file, in path order ("/bucket/key" as
   // bytes), optionally only for paths starting with `path_prefix`. Streams;
-  // memory does not grow with the number of files.
+  // memory does not grow with the number of files. The prefix is a plain
+  // string prefix: "/logs" also selects bucket "logs2", "/logs/" does not.
+  // kInvalid when a non-empty prefix does not start with '/'.
   virtual StoreResult<void> for_each_file(std::int64_t source_id, const std::string& path_prefix,
                                           const std::function<void(const FileEntry&)>& visit) = 0;
+  // The file, also after it stopped being present (check `present`);
+  // nullopt when the catalog never had it. Folder markers are not files.
   virtual StoreResult<std::optional<FileEntry>> get_file(std::int64_t source_id, const ItemRef& item) = 0;
+  // The folder ("x/") as of its bucket's latest completion, while it has
+  // present files below it or a present marker; nullopt otherwise.
   virtual StoreResult<std::optional<FolderEntry>> get_folder(std::int64_t source_id, const ItemRef& item) = 0;
+  // The bucket, also after it stopped being present (check `present`).
   virtual StoreResult<std::optional<BucketEntry>> get_bucket(std::int64_t source_id,
                                                              const std::string& bucket) = 0;
+  // Every bucket the source ever had, present or not, in path order.
   virtual StoreResult<std::vector<BucketEntry>> list_buckets(std::int64_t source_id) = 0;
   // Folders whose parent is `parent` ("" for the bucket's top level).
   virtual StoreResult<std::vector<FolderEntry>> list_folders(std::int64_t source_id, const std::string& bucket,
@@ -116,7 +142,8 @@ class CatalogStore {
   // --- Annotations, keyed by (source, bucket, key) and kept when the item
   // leaves the catalog. ---
   virtual StoreResult<std::optional<Annotation>> get_annotation(std::int64_t source_id, const ItemRef& item) = 0;
-  // Replaces the annotation; updated_by and updated_at are recorded as given.
+  // Replaces the annotation; updated_by and updated_at are recorded as given
+  // (an empty updated_at takes the current time). The item need not exist.
   virtual StoreResult<void> put_annotation(std::int64_t source_id, const ItemRef& item,
                                            const Annotation& annotation) = 0;
 };
@@ -124,9 +151,16 @@ class CatalogStore {
 struct SqliteOptions {
   std::string path;             // database file; created with its schema on first use
   std::string secret_key_file;  // 32-byte key for secrets; created (mode 0600) when missing
+  // Time source for first_seen, last_seen, job times and the like; empty
+  // means the system clock. Tests inject a fixed or stepping clock.
+  std::function<std::chrono::system_clock::time_point()> clock;
 };
 
-// Opens (creating or migrating) a SQLite catalog in WAL mode.
+// Opens (creating or migrating) a SQLite catalog in WAL mode. Writes go
+// through one connection under a mutex, so concurrent write calls run one
+// after another; reads use pooled connections and see the latest commit. A
+// lost or wrong key file does not stop the catalog from opening: only calls
+// that encrypt or decrypt a secret then fail with kSecretKey.
 StoreResult<std::unique_ptr<CatalogStore>> open_sqlite_store(const SqliteOptions& options);
 
 }  // namespace s3cat::catalog

@@ -1,0 +1,260 @@
+// Catalog reads of the SQLite store. Each runs on a pooled read connection.
+#include <fmt/format.h>
+
+#include <algorithm>
+
+#include "catalog/quoting.h"
+#include "catalog/sqlite_store.h"
+
+namespace s3cat::catalog::sqlite {
+namespace {
+
+constexpr const char* kFileColumns =
+    "key, size, last_modified, etag, storage_class, checksum_algorithm, present, stale, first_seen, last_seen";
+
+constexpr const char* kBucketColumns =
+    "name, creation_date, region, present, stale, last_synced, last_status, last_reason, file_count, total_bytes, "
+    "newest_modified";
+
+constexpr const char* kFolderColumns = "bucket, path, file_count, total_bytes, newest_modified";
+
+FileEntry file_from_row(const Statement& row, const std::string& bucket) {
+  FileEntry file;
+  file.object.bucket = bucket;
+  file.object.key = row.column_text(0);
+  file.object.size = static_cast<std::uint64_t>(row.column_int(1));
+  file.object.last_modified = row.column_text(2);
+  file.object.etag = row.column_text(3);
+  file.object.storage_class = row.column_text(4);
+  file.object.checksum_algorithm = row.column_text(5);
+  file.present = row.column_int(6) != 0;
+  file.stale = row.column_int(7) != 0;
+  file.first_seen = row.column_text(8);
+  file.last_seen = row.column_text(9);
+  return file;
+}
+
+BucketEntry bucket_from_row(const Statement& row) {
+  BucketEntry bucket;
+  bucket.name = row.column_text(0);
+  bucket.creation_date = row.column_text(1);
+  bucket.region = row.column_text(2);
+  bucket.present = row.column_int(3) != 0;
+  bucket.stale = row.column_int(4) != 0;
+  bucket.last_synced = row.column_text(5);
+  bucket.last_status = row.column_text(6);
+  bucket.last_reason = row.column_text(7);
+  bucket.file_count = static_cast<std::uint64_t>(row.column_int(8));
+  bucket.total_bytes = static_cast<std::uint64_t>(row.column_int(9));
+  bucket.newest_modified = row.column_text(10);
+  return bucket;
+}
+
+FolderEntry folder_from_row(const Statement& row) {
+  FolderEntry folder;
+  folder.bucket = row.column_text(0);
+  folder.path = row.column_text(1);
+  folder.file_count = static_cast<std::uint64_t>(row.column_int(2));
+  folder.total_bytes = static_cast<std::uint64_t>(row.column_int(3));
+  folder.newest_modified = row.column_text(4);
+  return folder;
+}
+
+// Path order is the byte order of "/bucket/key". Bucket names hold no '/',
+// so comparing "bucket/" decides it: "a-b/" sorts before "a/" because '-'
+// (0x2D) is below '/' (0x2F).
+void sort_in_path_order(std::vector<std::string>& buckets) {
+  std::ranges::sort(buckets, [](const std::string& left, const std::string& right) {
+    return left + '/' < right + '/';
+  });
+}
+
+// The smallest string greater than every string that starts with `prefix`,
+// or nullopt when there is none (the prefix is empty or all 0xFF bytes).
+std::optional<std::string> prefix_upper_bound(std::string prefix) {
+  while (!prefix.empty() && static_cast<unsigned char>(prefix.back()) == 0xFF) prefix.pop_back();
+  if (prefix.empty()) return std::nullopt;
+  prefix.back() = static_cast<char>(static_cast<unsigned char>(prefix.back()) + 1);
+  return prefix;
+}
+
+StoreResult<std::vector<std::string>> bucket_names(Connection& connection, std::int64_t source_id) {
+  auto statement = connection.prepare("SELECT name FROM buckets WHERE source_id = ?");
+  if (!statement) return std::unexpected(statement.error());
+  statement->bind(1, source_id);
+  std::vector<std::string> names;
+  while (true) {
+    auto row = statement->step();
+    if (!row) return std::unexpected(row.error());
+    if (!*row) break;
+    names.push_back(statement->column_text(0));
+  }
+  return names;
+}
+
+// Visits the present files of one bucket whose keys start with key_prefix,
+// in key order, through an index range scan.
+StoreResult<void> visit_bucket_files(Connection& connection, std::int64_t source_id, const std::string& bucket,
+                                     const std::string& key_prefix,
+                                     const std::function<void(const FileEntry&)>& visit) {
+  const std::optional<std::string> upper = prefix_upper_bound(key_prefix);
+  auto statement = connection.prepare(fmt::format(
+      "SELECT {} FROM objects WHERE source_id = ? AND bucket = ? AND key >= ? {} AND present = 1 AND is_marker = 0 "
+      "ORDER BY key",
+      kFileColumns, upper ? "AND key < ?" : ""));
+  if (!statement) return std::unexpected(statement.error());
+  statement->bind(1, source_id).bind(2, bucket).bind(3, key_prefix);
+  if (upper) statement->bind(4, *upper);
+
+  while (true) {
+    auto row = statement->step();
+    if (!row) return std::unexpected(row.error());
+    if (!*row) return {};
+    visit(file_from_row(*statement, bucket));
+  }
+}
+
+}  // namespace
+
+StoreResult<void> SqliteStore::for_each_file(std::int64_t source_id, const std::string& path_prefix,
+                                             const std::function<void(const FileEntry&)>& visit) {
+  if (!path_prefix.empty() && path_prefix.front() != '/') {
+    return std::unexpected(StoreError{
+        StoreErrorKind::kInvalid,
+        fmt::format("invalid path prefix {}: it must start with \"/\", as in /bucket/prefix",
+                    quote_for_message(path_prefix))});
+  }
+
+  auto reader = readers_.acquire();
+  if (!reader) return std::unexpected(reader.error());
+  // One read transaction, so every bucket comes from the same snapshot.
+  auto transaction = Transaction::begin(**reader, Transaction::Mode::kDeferred);
+  if (!transaction) return std::unexpected(transaction.error());
+  CATALOG_RETURN_IF_ERROR(require_source(**reader, source_id));
+
+  // "/bucket/pre" is one bucket with a key prefix; "/buck" (no second '/')
+  // is a prefix of bucket names and selects whole buckets.
+  const std::string rest = path_prefix.empty() ? std::string() : path_prefix.substr(1);
+  const std::size_t slash = rest.find('/');
+  std::vector<std::string> buckets;
+  std::string key_prefix;
+  if (slash != std::string::npos) {
+    buckets.push_back(rest.substr(0, slash));
+    key_prefix = rest.substr(slash + 1);
+  } else {
+    auto names = bucket_names(**reader, source_id);
+    if (!names) return std::unexpected(names.error());
+    std::erase_if(*names, [&](const std::string& name) { return !name.starts_with(rest); });
+    buckets = std::move(*names);
+    sort_in_path_order(buckets);
+  }
+
+  for (const std::string& bucket : buckets) {
+    CATALOG_RETURN_IF_ERROR(visit_bucket_files(**reader, source_id, bucket, key_prefix, visit));
+  }
+  return {};
+}
+
+StoreResult<std::optional<FileEntry>> SqliteStore::get_file(std::int64_t source_id, const ItemRef& item) {
+  if (item.bucket.empty() || item.key.empty() || item.key.back() == '/') return std::optional<FileEntry>();
+
+  auto reader = readers_.acquire();
+  if (!reader) return std::unexpected(reader.error());
+  CATALOG_RETURN_IF_ERROR(require_source(**reader, source_id));
+  auto statement = (*reader)->prepare(fmt::format(
+      "SELECT {} FROM objects WHERE source_id = ? AND bucket = ? AND key = ? AND is_marker = 0", kFileColumns));
+  if (!statement) return std::unexpected(statement.error());
+  statement->bind(1, source_id).bind(2, item.bucket).bind(3, item.key);
+  auto row = statement->step();
+  if (!row) return std::unexpected(row.error());
+  if (!*row) return std::optional<FileEntry>();
+  return std::optional<FileEntry>(file_from_row(*statement, item.bucket));
+}
+
+StoreResult<std::optional<FolderEntry>> SqliteStore::get_folder(std::int64_t source_id, const ItemRef& item) {
+  if (item.bucket.empty() || item.key.empty() || item.key.back() != '/') return std::optional<FolderEntry>();
+
+  auto reader = readers_.acquire();
+  if (!reader) return std::unexpected(reader.error());
+  CATALOG_RETURN_IF_ERROR(require_source(**reader, source_id));
+  auto statement = (*reader)->prepare(
+      fmt::format("SELECT {} FROM folders WHERE source_id = ? AND bucket = ? AND path = ?", kFolderColumns));
+  if (!statement) return std::unexpected(statement.error());
+  statement->bind(1, source_id).bind(2, item.bucket).bind(3, item.key);
+  auto row = statement->step();
+  if (!row) return std::unexpected(row.error());
+  if (!*row) return std::optional<FolderEntry>();
+  return std::optional<FolderEntry>(folder_from_row(*statement));
+}
+
+StoreResult<std::optional<BucketEntry>> SqliteStore::get_bucket(std::int64_t source_id, const std::string& bucket) {
+  auto reader = readers_.acquire();
+  if (!reader) return std::unexpected(reader.error());
+  CATALOG_RETURN_IF_ERROR(require_source(**reader, source_id));
+  auto statement =
+      (*reader)->prepare(fmt::format("SELECT {} FROM buckets WHERE source_id = ? AND name = ?", kBucketColumns));
+  if (!statement) return std::unexpected(statement.error());
+  statement->bind(1, source_id).bind(2, bucket);
+  auto row = statement->step();
+  if (!row) return std::unexpected(row.error());
+  if (!*row) return std::optional<BucketEntry>();
+  return std::optional<BucketEntry>(bucket_from_row(*statement));
+}
+
+StoreResult<std::vector<BucketEntry>> SqliteStore::list_buckets(std::int64_t source_id) {
+  auto reader = readers_.acquire();
+  if (!reader) return std::unexpected(reader.error());
+  CATALOG_RETURN_IF_ERROR(require_source(**reader, source_id));
+  auto statement = (*reader)->prepare(fmt::format("SELECT {} FROM buckets WHERE source_id = ?", kBucketColumns));
+  if (!statement) return std::unexpected(statement.error());
+  statement->bind(1, source_id);
+
+  std::vector<BucketEntry> buckets;
+  while (true) {
+    auto row = statement->step();
+    if (!row) return std::unexpected(row.error());
+    if (!*row) break;
+    buckets.push_back(bucket_from_row(*statement));
+  }
+  std::ranges::sort(buckets, [](const BucketEntry& left, const BucketEntry& right) {
+    return left.name + '/' < right.name + '/';
+  });
+  return buckets;
+}
+
+StoreResult<std::vector<FolderEntry>> SqliteStore::list_folders(std::int64_t source_id, const std::string& bucket,
+                                                                const std::string& parent) {
+  auto reader = readers_.acquire();
+  if (!reader) return std::unexpected(reader.error());
+  CATALOG_RETURN_IF_ERROR(require_source(**reader, source_id));
+  auto statement = (*reader)->prepare(fmt::format(
+      "SELECT {} FROM folders WHERE source_id = ? AND bucket = ? AND parent = ? ORDER BY path", kFolderColumns));
+  if (!statement) return std::unexpected(statement.error());
+  statement->bind(1, source_id).bind(2, bucket).bind(3, parent);
+
+  std::vector<FolderEntry> folders;
+  while (true) {
+    auto row = statement->step();
+    if (!row) return std::unexpected(row.error());
+    if (!*row) break;
+    folders.push_back(folder_from_row(*statement));
+  }
+  return folders;
+}
+
+StoreResult<std::uint64_t> SqliteStore::count_files(std::int64_t source_id) {
+  auto reader = readers_.acquire();
+  if (!reader) return std::unexpected(reader.error());
+  CATALOG_RETURN_IF_ERROR(require_source(**reader, source_id));
+  // NOTE: this scans the source's objects; the bucket roll-ups hold the same
+  // number as of each bucket's latest completion, without a scan.
+  auto statement =
+      (*reader)->prepare("SELECT count(*) FROM objects WHERE source_id = ? AND present = 1 AND is_marker = 0");
+  if (!statement) return std::unexpected(statement.error());
+  statement->bind(1, source_id);
+  auto row = statement->step();
+  if (!row) return std::unexpected(row.error());
+  return static_cast<std::uint64_t>(statement->column_int(0));
+}
+
+}  // namespace s3cat::catalog::sqlite

@@ -1,0 +1,269 @@
+// Sync writes of the SQLite store: buckets and objects seen by a job, and the
+// reconciliation that ends each bucket and each job.
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "catalog/quoting.h"
+#include "catalog/sqlite_store.h"
+
+namespace s3cat::catalog::sqlite {
+namespace {
+
+StoreError invalid(std::string message) { return {StoreErrorKind::kInvalid, std::move(message)}; }
+
+StoreResult<void> validate_objects(const std::string& bucket, std::span<const ObjectRecord> objects) {
+  if (bucket.empty()) return std::unexpected(invalid("cannot write objects without a bucket name"));
+  for (const ObjectRecord& object : objects) {
+    if (object.key.empty()) {
+      return std::unexpected(invalid(fmt::format("object in bucket {} has an empty key", quote_for_message(bucket))));
+    }
+    if (!object.bucket.empty() && object.bucket != bucket) {
+      return std::unexpected(invalid(fmt::format("object {} names bucket {} but is written to bucket {}",
+                                                 quote_for_message(object.key), quote_for_message(object.bucket),
+                                                 quote_for_message(bucket))));
+    }
+  }
+  return {};
+}
+
+struct StoredState {
+  bool present = false;
+  std::int64_t size = 0;
+  std::string etag;
+  std::string last_modified;
+  std::int64_t last_seen_job = 0;
+};
+
+// Prepared statements reused for every object of one write_objects batch.
+struct ObjectStatements {
+  Statement select;
+  Statement insert;
+  Statement update;
+};
+
+StoreResult<ObjectStatements> prepare_object_statements(Connection& connection) {
+  auto select = connection.prepare(
+      "SELECT present, size, etag, last_modified, last_seen_job FROM objects "
+      "WHERE source_id = ? AND bucket = ? AND key = ?");
+  if (!select) return std::unexpected(select.error());
+  auto insert = connection.prepare(
+      "INSERT INTO objects(source_id, bucket, key, size, last_modified, etag, storage_class, checksum_algorithm, "
+      "is_marker, present, stale, first_seen, last_seen, last_seen_job) "
+      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 1, 0, ?10, ?10, ?11)");
+  if (!insert) return std::unexpected(insert.error());
+  auto update = connection.prepare(
+      "UPDATE objects SET size = ?4, last_modified = ?5, etag = ?6, storage_class = ?7, checksum_algorithm = ?8, "
+      "is_marker = ?9, present = 1, stale = 0, last_seen = ?10, last_seen_job = ?11 "
+      "WHERE source_id = ?1 AND bucket = ?2 AND key = ?3");
+  if (!update) return std::unexpected(update.error());
+  return ObjectStatements{std::move(*select), std::move(*insert), std::move(*update)};
+}
+
+StoreResult<std::optional<StoredState>> read_stored_state(Statement& select, std::int64_t source_id,
+                                                          const std::string& bucket, const std::string& key) {
+  select.reset();
+  select.bind(1, source_id).bind(2, bucket).bind(3, key);
+  auto row = select.step();
+  if (!row) return std::unexpected(row.error());
+  if (!*row) return std::optional<StoredState>();
+  return std::optional<StoredState>(StoredState{select.column_int(0) != 0, select.column_int(1),
+                                                select.column_text(2), select.column_text(3), select.column_int(4)});
+}
+
+// Binds the parameters that INSERT and UPDATE of an object share.
+void bind_object(Statement& statement, std::int64_t source_id, std::int64_t job_id, const std::string& bucket,
+                 const ObjectRecord& object, const std::string& time) {
+  statement.reset();
+  statement.bind(1, source_id)
+      .bind(2, bucket)
+      .bind(3, object.key)
+      .bind(4, static_cast<std::int64_t>(object.size))
+      .bind(5, object.last_modified)
+      .bind(6, object.etag)
+      .bind(7, object.storage_class)
+      .bind(8, object.checksum_algorithm)
+      .bind(9, std::int64_t{object.is_folder_marker()})
+      .bind(10, time)
+      .bind(11, job_id);
+}
+
+// The clause that selects the buckets a job neither recorded nor completed.
+constexpr const char* kUnvisitedBuckets =
+    "SELECT name FROM buckets WHERE source_id = ?1 AND (last_seen_job IS NULL OR last_seen_job <> ?2)";
+
+}  // namespace
+
+StoreResult<void> SqliteStore::touch_bucket(std::int64_t source_id, std::int64_t job_id, const std::string& bucket) {
+  auto statement = writer_.prepare(
+      "INSERT INTO buckets(source_id, name, present, last_seen_job) VALUES (?, ?, 1, ?) "
+      "ON CONFLICT(source_id, name) DO UPDATE SET present = 1, last_seen_job = excluded.last_seen_job");
+  if (!statement) return std::unexpected(statement.error());
+  statement->bind(1, source_id).bind(2, bucket).bind(3, job_id);
+  return statement->run();
+}
+
+StoreResult<void> SqliteStore::record_bucket(std::int64_t source_id, std::int64_t job_id, const BucketEntry& bucket) {
+  if (bucket.name.empty()) return std::unexpected(invalid("cannot record a bucket without a name"));
+
+  std::lock_guard lock(write_mutex_);
+  auto transaction = Transaction::begin(writer_, Transaction::Mode::kImmediate);
+  if (!transaction) return std::unexpected(transaction.error());
+  CATALOG_RETURN_IF_ERROR(require_source(writer_, source_id));
+
+  auto statement = writer_.prepare(
+      "INSERT INTO buckets(source_id, name, creation_date, region, present, last_seen_job) "
+      "VALUES (?, ?, ?, ?, 1, ?) ON CONFLICT(source_id, name) DO UPDATE SET "
+      "creation_date = excluded.creation_date, region = excluded.region, present = 1, "
+      "last_seen_job = excluded.last_seen_job");
+  if (!statement) return std::unexpected(statement.error());
+  statement->bind(1, source_id).bind(2, bucket.name).bind(3, bucket.creation_date).bind(4, bucket.region).bind(5,
+                                                                                                             job_id);
+  CATALOG_RETURN_IF_ERROR(statement->run());
+  return transaction->commit();
+}
+
+StoreResult<WriteCounts> SqliteStore::write_objects(std::int64_t source_id, std::int64_t job_id,
+                                                    const std::string& bucket,
+                                                    std::span<const ObjectRecord> objects) {
+  CATALOG_RETURN_IF_ERROR(validate_objects(bucket, objects));
+
+  std::lock_guard lock(write_mutex_);
+  auto transaction = Transaction::begin(writer_, Transaction::Mode::kImmediate);
+  if (!transaction) return std::unexpected(transaction.error());
+  CATALOG_RETURN_IF_ERROR(require_source(writer_, source_id));
+  CATALOG_RETURN_IF_ERROR(touch_bucket(source_id, job_id, bucket));
+  auto statements = prepare_object_statements(writer_);
+  if (!statements) return std::unexpected(statements.error());
+
+  const std::string time = now();
+  WriteCounts counts;
+  for (const ObjectRecord& object : objects) {
+    auto stored = read_stored_state(statements->select, source_id, bucket, object.key);
+    if (!stored) return std::unexpected(stored.error());
+
+    // Folder markers are not files, so they are never counted. An object the
+    // job has already written was counted then.
+    const bool counts_as_file = !object.is_folder_marker();
+    if (!*stored) {
+      if (counts_as_file) ++counts.added;
+      bind_object(statements->insert, source_id, job_id, bucket, object, time);
+      CATALOG_RETURN_IF_ERROR(statements->insert.run());
+      continue;
+    }
+
+    const StoredState& before = **stored;
+    if (counts_as_file && before.last_seen_job != job_id) {
+      const bool changed = before.size != static_cast<std::int64_t>(object.size) || before.etag != object.etag ||
+                           before.last_modified != object.last_modified;
+      if (!before.present) {
+        ++counts.added;
+      } else if (changed) {
+        ++counts.updated;
+      }
+    }
+    bind_object(statements->update, source_id, job_id, bucket, object, time);
+    CATALOG_RETURN_IF_ERROR(statements->update.run());
+  }
+
+  CATALOG_RETURN_IF_ERROR(transaction->commit());
+  return counts;
+}
+
+StoreResult<std::uint64_t> SqliteStore::complete_bucket(std::int64_t source_id, std::int64_t job_id,
+                                                        const BucketResult& result) {
+  const bool synced = result.status == "synced";
+  if (!synced && result.status != "skipped" && result.status != "failed") {
+    return std::unexpected(invalid(fmt::format("invalid bucket status {} for bucket {}: use synced, skipped or failed",
+                                               quote_for_message(result.status), quote_for_message(result.name))));
+  }
+  if (result.name.empty()) return std::unexpected(invalid("cannot complete a bucket without a name"));
+
+  std::lock_guard lock(write_mutex_);
+  auto transaction = Transaction::begin(writer_, Transaction::Mode::kImmediate);
+  if (!transaction) return std::unexpected(transaction.error());
+  CATALOG_RETURN_IF_ERROR(require_source(writer_, source_id));
+
+  std::uint64_t removed = 0;
+  if (synced) {
+    // Files the job did not see are gone (or outside the filters now).
+    auto files = writer_.prepare(
+        "UPDATE objects SET present = 0 WHERE source_id = ? AND bucket = ? AND present = 1 AND is_marker = ? "
+        "AND last_seen_job <> ?");
+    if (!files) return std::unexpected(files.error());
+    files->bind(1, source_id).bind(2, result.name).bind(3, std::int64_t{0}).bind(4, job_id);
+    CATALOG_RETURN_IF_ERROR(files->run());
+    removed = writer_.changes();
+    files->reset();
+    files->bind(1, source_id).bind(2, result.name).bind(3, std::int64_t{1}).bind(4, job_id);
+    CATALOG_RETURN_IF_ERROR(files->run());
+  }
+
+  // A synced bucket is current again. A skipped or failed one keeps what it
+  // had, with last_seen unchanged, and its present objects are marked stale.
+  auto stale = writer_.prepare("UPDATE objects SET stale = ? WHERE source_id = ? AND bucket = ? AND stale <> ? " +
+                               std::string(synced ? "" : "AND present = 1"));
+  if (!stale) return std::unexpected(stale.error());
+  const std::int64_t stale_value = synced ? 0 : 1;
+  stale->bind(1, stale_value).bind(2, source_id).bind(3, result.name).bind(4, stale_value);
+  CATALOG_RETURN_IF_ERROR(stale->run());
+
+  auto bucket = writer_.prepare(
+      "INSERT INTO buckets(source_id, name, present, stale, last_seen_job, last_status, last_reason, last_synced) "
+      "VALUES (?1, ?2, 1, ?3, ?4, ?5, ?6, ?7) ON CONFLICT(source_id, name) DO UPDATE SET present = 1, "
+      "stale = excluded.stale, last_seen_job = excluded.last_seen_job, last_status = excluded.last_status, "
+      "last_reason = excluded.last_reason, "
+      "last_synced = CASE WHEN ?8 THEN excluded.last_synced ELSE buckets.last_synced END");
+  if (!bucket) return std::unexpected(bucket.error());
+  bucket->bind(1, source_id)
+      .bind(2, result.name)
+      .bind(3, stale_value)
+      .bind(4, job_id)
+      .bind(5, result.status)
+      .bind(6, result.reason)
+      .bind(7, synced ? now() : std::string())
+      .bind(8, std::int64_t{synced});
+  CATALOG_RETURN_IF_ERROR(bucket->run());
+
+  CATALOG_RETURN_IF_ERROR(rebuild_rollups(source_id, result.name));
+  CATALOG_RETURN_IF_ERROR(transaction->commit());
+  spdlog::debug("job {}: bucket {} completed as {}; {} files no longer present", job_id,
+                quote_for_message(result.name), result.status, removed);
+  return removed;
+}
+
+StoreResult<std::uint64_t> SqliteStore::retire_unvisited_buckets(std::int64_t source_id, std::int64_t job_id) {
+  std::lock_guard lock(write_mutex_);
+  auto transaction = Transaction::begin(writer_, Transaction::Mode::kImmediate);
+  if (!transaction) return std::unexpected(transaction.error());
+  CATALOG_RETURN_IF_ERROR(require_source(writer_, source_id));
+
+  auto objects = writer_.prepare(fmt::format(
+      "UPDATE objects SET present = 0, stale = 0 WHERE source_id = ?1 AND present = 1 AND is_marker = ?3 "
+      "AND bucket IN ({})",
+      kUnvisitedBuckets));
+  if (!objects) return std::unexpected(objects.error());
+  objects->bind(1, source_id).bind(2, job_id).bind(3, std::int64_t{0});
+  CATALOG_RETURN_IF_ERROR(objects->run());
+  const std::uint64_t retired = writer_.changes();
+  objects->reset();
+  objects->bind(1, source_id).bind(2, job_id).bind(3, std::int64_t{1});
+  CATALOG_RETURN_IF_ERROR(objects->run());
+
+  auto folders = writer_.prepare(
+      fmt::format("DELETE FROM folders WHERE source_id = ?1 AND bucket IN ({})", kUnvisitedBuckets));
+  if (!folders) return std::unexpected(folders.error());
+  folders->bind(1, source_id).bind(2, job_id);
+  CATALOG_RETURN_IF_ERROR(folders->run());
+
+  auto buckets = writer_.prepare(
+      "UPDATE buckets SET present = 0, stale = 0, file_count = 0, total_bytes = 0, newest_modified = '' "
+      "WHERE source_id = ?1 AND present = 1 AND (last_seen_job IS NULL OR last_seen_job <> ?2)");
+  if (!buckets) return std::unexpected(buckets.error());
+  buckets->bind(1, source_id).bind(2, job_id);
+  CATALOG_RETURN_IF_ERROR(buckets->run());
+
+  CATALOG_RETURN_IF_ERROR(transaction->commit());
+  return retired;
+}
+
+}  // namespace s3cat::catalog::sqlite
