@@ -99,7 +99,8 @@ bool parse_number(std::string_view text, Number& value) {
 Result<bool> parse_flag(const pugi::xml_node& parent, const char* name, const char* operation) {
   const pugi::xml_node child = parent.child(name);
   if (!child) return false;
-  const std::string_view text = trim(element_text(child));
+  const std::string raw = element_text(child);
+  const std::string_view text = trim(raw);
   if (text == "true" || text == "True" || text == "TRUE") return true;
   if (text == "false" || text == "False" || text == "FALSE") return false;
   return std::unexpected(malformed(operation, fmt::format("<{}> is '{}', expected true or false", name, text)));
