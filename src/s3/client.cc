@@ -175,6 +175,12 @@ struct Client::Impl {
   // final error.
   Result<HttpResponse> execute(const Call& call) {
     if (!endpoint) return std::unexpected(with_call(endpoint.error(), call));
+    if (!credentials) {
+      S3Error error;
+      error.message = "the client has no credentials provider";
+      error.category = ErrorCategory::kInternal;
+      return std::unexpected(with_call(std::move(error), call));
+    }
 
     const auto started = std::chrono::steady_clock::now();
     std::optional<Credentials> refreshed;

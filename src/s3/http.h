@@ -1,8 +1,8 @@
 // The HTTP transport behind the S3 client. The client depends only on the
 // HttpTransport interface, so tests can point it at loopback servers and the
 // clock-dependent signer can be driven with a fixed time.
-// CurlTransport keeps one libcurl easy handle per thread for connection reuse;
-// it is safe to call send() from several threads at once.
+// CurlTransport keeps a pool of libcurl easy handles, and each send() borrows
+// one, so connections are reused and send() is safe from several threads at once.
 #pragma once
 
 #include <chrono>
