@@ -210,7 +210,10 @@ void register_source_commands(CLI::App& app, CommandContext& context) {
     run_command(context, [&]() -> std::expected<int, CommandError> {
       auto store = open_catalog(context.global);
       if (!store) return std::unexpected(store.error());
-      auto current = (*store)->get_source(update_flags.name);
+      // --clear-credentials must work when the secret key file is lost, so
+      // the stored secrets are not decrypted then: they are being dropped.
+      auto current = update_flags.clear_credentials ? (*store)->get_source_without_secrets(update_flags.name)
+                                                    : (*store)->get_source(update_flags.name);
       if (!current) return std::unexpected(from_store_error(current.error()));
       if (auto applied = apply_flags(update_flags, *current); !applied) return std::unexpected(applied.error());
       auto updated = (*store)->update_source(*current);
