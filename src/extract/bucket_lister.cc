@@ -125,12 +125,9 @@ void Extraction::list_bucket(State& state, const BucketScope& scope) {
   if (result.status != "synced") {
     const std::string message = "bucket " + scope.bucket + " " + result.status + " (" + result.reason +
                                 "): " + result.message;
-    spdlog::warn("job {}: {}", state.job_id, message);
-    if (auto logged = store_.append_job_log(state.job_id, "warn", message); !logged) {
-      spdlog::error("job {}: could not write the job log: {}", state.job_id, logged.error().message);
-    }
+    log(state, spdlog::level::warn, message);
   } else {
-    spdlog::info("job {}: bucket {} synced, {} files", state.job_id, scope.bucket, result.files);
+    log(state, spdlog::level::info, "bucket " + scope.bucket + " synced, " + std::to_string(result.files) + " files");
   }
 
   {

@@ -3,10 +3,9 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <ctime>
 #include <map>
-#include <mutex>
-#include <optional>
 #include <thread>
 #include <vector>
 
@@ -43,6 +42,20 @@ std::string join(const std::vector<std::string>& items, const std::string& separ
   return joined;
 }
 
+// Explains a job that succeeded without syncing any file.
+std::string explain_no_files(const catalog::Job& job, const std::vector<catalog::PathFilter>& filters) {
+  const bool none_synced = std::none_of(job.buckets.begin(), job.buckets.end(),
+                                        [](const auto& bucket) { return bucket.status == "synced"; });
+  if (job.buckets.empty()) return "No file was synced: the credentials can see no bucket.";
+  if (none_synced) return "No file was synced: every bucket in scope was skipped or failed.";
+  if (!filters.empty()) {
+    std::vector<std::string> texts;
+    for (const auto& filter : filters) texts.push_back(filter.text);
+    return "No file was synced: no object matched the path filters " + join(texts, ", ") + ".";
+  }
+  return "No file was synced: the buckets in scope hold no files.";
+}
+
 }  // namespace
 
 Extraction::Extraction(catalog::CatalogStore& store, catalog::Source source, ExtractOptions options)
@@ -50,21 +63,15 @@ Extraction::Extraction(catalog::CatalogStore& store, catalog::Source source, Ext
 
 Extraction::~Extraction() = default;
 
-namespace {
-
-// Logs a job event to spdlog and to the job's own log in the store.
-void log_event(catalog::CatalogStore& store, std::int64_t job_id, spdlog::level::level_enum level,
-               const std::string& message) {
-  spdlog::log(level, "job {}: {}", job_id, message);
+void Extraction::log(const State& state, spdlog::level::level_enum level, const std::string& message) {
+  spdlog::log(level, "job {}: {}", state.job_id, message);
   const char* level_name = level >= spdlog::level::err    ? "error"
                            : level == spdlog::level::warn ? "warn"
                                                           : "info";
-  if (auto logged = store.append_job_log(job_id, level_name, message); !logged) {
-    spdlog::error("job {}: could not write the job log: {}", job_id, logged.error().message);
+  if (auto logged = store_.append_job_log(state.job_id, level_name, message); !logged) {
+    spdlog::error("job {}: could not write the job log: {}", state.job_id, logged.error().message);
   }
 }
-
-}  // namespace
 
 std::expected<catalog::Job, StartError> Extraction::run() {
   auto started_job = store_.start_job(source_.id);
@@ -79,48 +86,44 @@ std::expected<catalog::Job, StartError> Extraction::run() {
   job.id = state.job_id;
   job.source = source_.name;
   job.started_at = now_rfc3339();
+  log(state, spdlog::level::info, "extraction of source " + source_.name + " started");
 
-  auto log = [&](spdlog::level::level_enum level, const std::string& message) {
-    log_event(store_, state.job_id, level, message);
-  };
+  auto plan = plan_job(state, job);
+  if (!plan) return finish_failed(state, job, plan.error());
 
-  // Records the job as failed with the error's category and returns it.
-  auto fail = [&](const catalog::JobError& error) {
-    job.status = catalog::JobStatus::kFailed;
-    job.error = error;
-    job.finished_at = now_rfc3339();
-    job.summary = "The extraction failed (" + error.category + "): " + error.message;
-    log(spdlog::level::err, job.summary + " Hint: " + error.hint);
-    if (auto finished = store_.finish_job(job); !finished) {
-      spdlog::error("job {}: could not record the result: {}", job.id, finished.error().message);
-    }
-    return job;
-  };
+  list_buckets(state, *plan);
+  collect_results(state, job);
 
-  log(spdlog::level::info, "extraction of source " + source_.name + " started");
+  if (auto reconciled = reconcile(state, job); !reconciled) return finish_failed(state, job, reconciled.error());
+  if (state.fatal) return finish_failed(state, job, to_job_error(*state.fatal));
 
-  // 1. Settings: filters and the client. Both were validated when saved, but
-  // the database may hold values written by an older version.
+  return finish(state, job, std::chrono::steady_clock::now() - started);
+}
+
+std::expected<ScopePlan, catalog::JobError> Extraction::plan_job(State& state, catalog::Job& job) {
+  // Filters were validated when saved, but the database may hold values
+  // written by an older version.
   auto filters = catalog::parse_path_filters(source_.path_prefixes);
   if (!filters) {
-    return fail({"configuration", filters.error(), "fix the path filter in the source settings"});
+    return std::unexpected(catalog::JobError{"configuration", filters.error(),
+                                             "fix the path filter in the source settings"});
   }
   state.filters = std::move(*filters);
 
   // TODO: assume role (STS AssumeRole on top of the keys or the chain) is not
   // implemented; refuse rather than list with the wrong identity.
   if (!source_.role_arn.empty()) {
-    return fail({"configuration",
-                 "the source sets role ARN " + source_.role_arn + ", but assuming a role is not supported yet",
-                 "remove the role with `s3catalog source update " + source_.name +
-                     " --role-arn \"\"`, or give the role's own credentials"});
+    return std::unexpected(catalog::JobError{
+        "configuration", "the source sets role ARN " + source_.role_arn + ", but assuming a role is not supported yet",
+        "remove the role with `s3catalog source update " + source_.name +
+            " --role-arn \"\"`, or give the role's own credentials"});
   }
 
   auto client = make_source_client(source_, options_.client);
-  if (!client) return fail(to_job_error(client.error()));
+  if (!client) return std::unexpected(to_job_error(client.error()));
   state.client = std::move(*client);
 
-  // 2. ListBuckets. When it is denied but filters name buckets, those buckets
+  // ListBuckets. When it is denied but filters name buckets, those buckets
   // are listed directly.
   std::optional<std::vector<std::string>> visible;
   std::map<std::string, s3::BucketInfo> bucket_info;
@@ -131,24 +134,23 @@ std::expected<catalog::Job, StartError> Extraction::run() {
       visible->push_back(bucket.name.str());
       bucket_info[bucket.name.str()] = bucket;
     }
-    log(spdlog::level::info, "ListBuckets returned " + std::to_string(visible->size()) + " buckets");
+    log(state, spdlog::level::info, "ListBuckets returned " + std::to_string(visible->size()) + " buckets");
   } else if (listed.error().category == s3::ErrorCategory::kPermissions && !state.filters.empty()) {
     job.warnings.push_back(
         "ListBuckets was denied (s3:ListAllMyBuckets is missing), so only the buckets named by the "
         "path filters were listed: " + listed.error().describe());
-    log(spdlog::level::warn, job.warnings.back());
+    log(state, spdlog::level::warn, job.warnings.back());
   } else {
-    return fail(to_job_error(listed.error()));
+    return std::unexpected(to_job_error(listed.error()));
   }
 
-  // 3. Scope plan.
-  const ScopePlan plan = plan_scope(visible, state.filters);
+  ScopePlan plan = plan_scope(visible, state.filters);
   for (const auto& scope : plan.buckets) {
     if (scope.not_in_bucket_list && visible) {
       job.warnings.push_back("bucket " + scope.bucket +
                              " is named by a path filter but is not among the buckets the credentials "
                              "can see; it was listed directly");
-      log(spdlog::level::warn, job.warnings.back());
+      log(state, spdlog::level::warn, job.warnings.back());
     }
     catalog::BucketEntry entry;
     entry.name = scope.bucket;
@@ -157,13 +159,15 @@ std::expected<catalog::Job, StartError> Extraction::run() {
       entry.region = info->second.region;
     }
     if (entry.region.empty()) entry.region = state.client->options().region.str();
-    if (auto recorded = store_.record_bucket(source_.id, job.id, entry); !recorded) {
-      return fail({"internal", recorded.error().message, "check the catalog database"});
+    if (auto recorded = store_.record_bucket(source_.id, state.job_id, entry); !recorded) {
+      return std::unexpected(catalog::JobError{"internal", recorded.error().message, "check the catalog database"});
     }
   }
   progress_.set_buckets_total(plan.buckets.size());
+  return plan;
+}
 
-  // 4. List the buckets, a bounded number at a time.
+void Extraction::list_buckets(State& state, const ScopePlan& plan) {
   std::atomic<std::size_t> next_bucket{0};
   auto worker = [&] {
     for (;;) {
@@ -172,12 +176,15 @@ std::expected<catalog::Job, StartError> Extraction::run() {
       list_bucket(state, plan.buckets[index]);
     }
   };
-  const int worker_count =
-      std::clamp<int>(options_.max_concurrent_buckets, 1, std::max<int>(1, static_cast<int>(plan.buckets.size())));
+
+  const int bucket_count = std::max<int>(1, static_cast<int>(plan.buckets.size()));
+  const int worker_count = std::clamp<int>(options_.max_concurrent_buckets, 1, bucket_count);
   std::vector<std::thread> workers;
   for (int i = 0; i < worker_count; ++i) workers.emplace_back(worker);
   for (auto& thread : workers) thread.join();
+}
 
+void Extraction::collect_results(State& state, catalog::Job& job) {
   std::sort(state.results.begin(), state.results.end(),
             [](const auto& a, const auto& b) { return a.name < b.name; });
   job.buckets = state.results;
@@ -187,39 +194,47 @@ std::expected<catalog::Job, StartError> Extraction::run() {
     if (result.status == "synced") job.files_synced += result.files;
   }
   job.warnings.insert(job.warnings.end(), state.warnings.begin(), state.warnings.end());
+}
 
-  // 5. Reconcile. A failed or cancelled job removes nothing: every bucket it
-  // touched keeps its files, marked stale.
-  const bool failed = state.fatal.has_value() || state.store_failure.has_value();
-  const bool keep_everything = failed || cancelled_;
+std::expected<void, catalog::JobError> Extraction::reconcile(State& state, catalog::Job& job) {
+  // A failed or cancelled job removes nothing: every bucket it touched keeps
+  // its files, marked stale.
+  const bool keep_everything = state.fatal.has_value() || state.store_failure.has_value() || cancelled_;
+  auto store_error = [](const catalog::StoreError& error) {
+    return catalog::JobError{"internal", "the catalog database failed: " + error.message,
+                             "check the catalog database and its disk, then run the extraction again"};
+  };
+  if (state.store_failure) return std::unexpected(store_error(*state.store_failure));
+
   for (const auto& result : state.results) {
     catalog::BucketResult stored = result;
     if (keep_everything && stored.status == "synced") stored.status = "failed";
-    auto removed = store_.complete_bucket(source_.id, job.id, stored);
-    if (!removed) {
-      state.store_failure = removed.error();
-      break;
-    }
+    auto removed = store_.complete_bucket(source_.id, state.job_id, stored);
+    if (!removed) return std::unexpected(store_error(removed.error()));
     job.files_removed += *removed;
   }
-  if (!keep_everything && !state.store_failure) {
-    auto retired = store_.retire_unvisited_buckets(source_.id, job.id);
-    if (retired) {
-      job.files_removed += *retired;
-    } else {
-      state.store_failure = retired.error();
-    }
-  }
+  if (keep_everything) return {};
 
-  if (state.store_failure) {
-    return fail({"internal", "the catalog database failed: " + state.store_failure->message,
-                 "check the catalog database and its disk, then run the extraction again"});
-  }
-  if (state.fatal) return fail(to_job_error(*state.fatal));
+  auto retired = store_.retire_unvisited_buckets(source_.id, state.job_id);
+  if (!retired) return std::unexpected(store_error(retired.error()));
+  job.files_removed += *retired;
+  return {};
+}
 
-  // 6. Result.
+catalog::Job Extraction::finish_failed(State& state, catalog::Job& job, const catalog::JobError& error) {
+  job.status = catalog::JobStatus::kFailed;
+  job.error = error;
   job.finished_at = now_rfc3339();
-  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  job.summary = "The extraction failed (" + error.category + "): " + error.message;
+  log(state, spdlog::level::err, job.summary + " Hint: " + error.hint);
+  if (auto finished = store_.finish_job(job); !finished) {
+    spdlog::error("job {}: could not record the result: {}", job.id, finished.error().message);
+  }
+  return job;
+}
+
+catalog::Job Extraction::finish(State& state, catalog::Job& job, std::chrono::steady_clock::duration elapsed) {
+  job.finished_at = now_rfc3339();
   if (cancelled_) {
     job.status = catalog::JobStatus::kCancelled;
     job.summary = "The extraction was cancelled; nothing was removed from the catalog.";
@@ -231,27 +246,13 @@ std::expected<catalog::Job, StartError> Extraction::run() {
     job.summary = "Synced " + std::to_string(job.files_synced) + " files: " + std::to_string(job.files_added) +
                   " added, " + std::to_string(job.files_updated) + " updated, " +
                   std::to_string(job.files_removed) + " removed.";
-    if (job.files_synced == 0) {
-      std::vector<std::string> filter_texts;
-      for (const auto& filter : state.filters) filter_texts.push_back(filter.text);
-      const bool all_unreadable = !job.buckets.empty() &&
-                                  std::none_of(job.buckets.begin(), job.buckets.end(),
-                                               [](const auto& bucket) { return bucket.status == "synced"; });
-      if (job.buckets.empty()) {
-        job.summary = "No file was synced: the credentials can see no bucket.";
-      } else if (all_unreadable) {
-        job.summary = "No file was synced: every bucket in scope was skipped or failed.";
-      } else if (!filter_texts.empty()) {
-        job.summary = "No file was synced: no object matched the path filters " + join(filter_texts, ", ") + ".";
-      } else {
-        job.summary = "No file was synced: the buckets in scope hold no files.";
-      }
-    }
+    if (job.files_synced == 0) job.summary = explain_no_files(job, state.filters);
   }
-  char duration[32];
-  std::snprintf(duration, sizeof duration, "%.1f", seconds);
-  log(spdlog::level::info, std::string("extraction ") + catalog::to_string(job.status) + " in " + duration +
-                               " s: " + job.summary);
+
+  char seconds[32];
+  std::snprintf(seconds, sizeof seconds, "%.1f", std::chrono::duration<double>(elapsed).count());
+  log(state, spdlog::level::info,
+      std::string("extraction ") + catalog::to_string(job.status) + " in " + seconds + " s: " + job.summary);
 
   if (auto finished = store_.finish_job(job); !finished) {
     spdlog::error("job {}: could not record the result: {}", job.id, finished.error().message);

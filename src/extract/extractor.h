@@ -11,6 +11,8 @@
 #include <memory>
 #include <string>
 
+#include <spdlog/common.h>
+
 #include "catalog/store.h"
 #include "catalog/types.h"
 #include "extract/progress.h"
@@ -53,9 +55,20 @@ class Extraction {
  private:
   struct State;
 
+  // The steps of run(), in order.
+  std::expected<ScopePlan, catalog::JobError> plan_job(State& state, catalog::Job& job);
+  void list_buckets(State& state, const ScopePlan& plan);
+  void collect_results(State& state, catalog::Job& job);
+  std::expected<void, catalog::JobError> reconcile(State& state, catalog::Job& job);
+  catalog::Job finish(State& state, catalog::Job& job, std::chrono::steady_clock::duration elapsed);
+  catalog::Job finish_failed(State& state, catalog::Job& job, const catalog::JobError& error);
+
   // Lists one bucket over its prefixes, writing each page to the store, and
   // adds its result to the state.
   void list_bucket(State& state, const BucketScope& scope);
+
+  // Logs a job event to spdlog and to the job's own log in the store.
+  void log(const State& state, spdlog::level::level_enum level, const std::string& message);
 
   catalog::CatalogStore& store_;
   catalog::Source source_;
