@@ -33,6 +33,8 @@ struct SourceFlags {
   std::vector<std::string> path_prefixes;
   bool clear_path_prefixes = false;
   bool clear_credentials = false;
+  // Value of a rejected --secret-access-key or --session-token; never used.
+  std::string secret_argument;
 
   CLI::App* command = nullptr;
   bool given(const std::string& option) const { return command->count(option) > 0; }
@@ -59,6 +61,11 @@ void add_source_options(CLI::App& command, SourceFlags& flags, bool for_update) 
                    "read the secret access key from the first line of standard input");
   command.add_flag("--session-token-stdin", flags.session_token_from_stdin,
                    "read a session token from the next line of standard input");
+  // A secret on the command line is rejected, but these hidden options take
+  // its value so that the usage error does not print it back the way CLI11
+  // prints unexpected arguments.
+  command.add_option("--secret-access-key", flags.secret_argument)->group("");
+  command.add_option("--session-token", flags.secret_argument)->group("");
   command.add_option("--role-arn", flags.role_arn, "IAM role to assume on top of the credentials");
   command.add_option("--external-id", flags.external_id, "external ID for --role-arn");
   command.add_option("--path-prefix", flags.path_prefixes,
@@ -73,6 +80,14 @@ void add_source_options(CLI::App& command, SourceFlags& flags, bool for_update) 
 
 std::expected<void, CommandError> invalid(const std::string& message) {
   return std::unexpected(CommandError{kExitUsage, message});
+}
+
+std::expected<void, CommandError> reject_secret_arguments(const SourceFlags& flags) {
+  if (flags.given("--secret-access-key") || flags.given("--session-token")) {
+    return invalid("a secret is never accepted as a command-line argument: use --secret-access-key-stdin "
+                   "(and --session-token-stdin) and pipe it on standard input");
+  }
+  return {};
 }
 
 std::expected<void, CommandError> validate_name(const std::string& name) {
@@ -188,6 +203,7 @@ void register_source_commands(CLI::App& app, CommandContext& context) {
   add_source_options(*add, add_flags, false);
   add->callback([&context] {
     run_command(context, [&]() -> std::expected<int, CommandError> {
+      if (auto rejected = reject_secret_arguments(add_flags); !rejected) return std::unexpected(rejected.error());
       if (auto valid = validate_name(add_flags.name); !valid) return std::unexpected(valid.error());
       catalog::Source source;
       source.name = add_flags.name;
@@ -208,6 +224,7 @@ void register_source_commands(CLI::App& app, CommandContext& context) {
   add_source_options(*update, update_flags, true);
   update->callback([&context] {
     run_command(context, [&]() -> std::expected<int, CommandError> {
+      if (auto rejected = reject_secret_arguments(update_flags); !rejected) return std::unexpected(rejected.error());
       auto store = open_catalog(context.global);
       if (!store) return std::unexpected(store.error());
       // --clear-credentials must work when the secret key file is lost, so
