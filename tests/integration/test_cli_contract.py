@@ -171,18 +171,27 @@ class SourceCommandsTest(CatalogTestCase):
         self.assertEqual(self.cli("source", "show", "prod").returncode, 1)
 
     def test_secret_as_argument_is_rejected(self) -> None:
-        for arguments in (
-            ["--secret-access-key", SECRET],
-            [f"--secret-access-key={SECRET}"],
-        ):
-            with self.subTest(arguments=arguments[0][:19]):
-                process = self.cli(
-                    "source", "add", "prod", "--type", "s3", "--access-key-id", ACCESS_KEY_ID, *arguments
-                )
+        self.cli("source", "add", "chain", "--type", "s3", expect_status=0)
+        before = self.show_source("chain")
+        cases = {
+            "add, secret as next argument": ["source", "add", "prod", "--access-key-id", ACCESS_KEY_ID,
+                                             "--secret-access-key", SECRET],
+            "add, secret after '='": ["source", "add", "prod", "--access-key-id", ACCESS_KEY_ID,
+                                      f"--secret-access-key={SECRET}"],
+            "add, session token": ["source", "add", "prod", "--session-token", SECRET],
+            "update, secret": ["source", "update", "chain", "--access-key-id", ACCESS_KEY_ID,
+                               "--secret-access-key", SECRET],
+        }
+        for case, arguments in cases.items():
+            with self.subTest(case=case):
+                process = self.cli(*arguments)
+
                 self.assertEqual(process.returncode, 2, process.stderr)
                 self.assertNotIn(SECRET, process.stdout)
                 self.assertNotIn(SECRET, process.stderr, "the rejected secret was printed back")
+                self.assertIn("--secret-access-key-stdin", process.stderr)
                 self.assertEqual(self.cli("source", "show", "prod").returncode, 1)
+                self.assertEqual(self.show_source("chain"), before)
 
     def test_unknown_source_fails_with_message(self) -> None:
         self.cli("source", "add", "known", "--type", "s3", expect_status=0)
