@@ -4,6 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "catalog/sqlite_rows.h"
 #include "catalog/sqlite_store.h"
 
 namespace s3cat::catalog::sqlite {
@@ -19,14 +20,42 @@ StoreResult<std::string> strings_to_json(const std::vector<std::string>& values,
   }
 }
 
-std::vector<std::string> strings_from_json(const std::string& text) {
-  const auto parsed = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
-  std::vector<std::string> values;
-  if (!parsed.is_array()) return values;
-  for (const auto& item : parsed) {
-    if (item.is_string()) values.push_back(item.get<std::string>());
+std::string join_words(const std::vector<std::string>& values) {
+  std::string joined;
+  for (const std::string& value : values) {
+    if (!joined.empty()) joined += ' ';
+    joined += value;
   }
-  return values;
+  return joined;
+}
+
+// Replaces the item's row in the full-text index (see the schema's version 2).
+StoreResult<void> index_annotation(Connection& connection, std::int64_t source_id, const ItemRef& item,
+                                   const Annotation& annotation) {
+  auto insert_key = connection.prepare(
+      "INSERT INTO annotation_keys(source_id, bucket, key) VALUES (?, ?, ?) ON CONFLICT DO NOTHING");
+  if (!insert_key) return std::unexpected(insert_key.error());
+  insert_key->bind(1, source_id).bind(2, item.bucket).bind(3, item.key);
+  CATALOG_RETURN_IF_ERROR(insert_key->run());
+
+  auto select_key =
+      connection.prepare("SELECT id FROM annotation_keys WHERE source_id = ? AND bucket = ? AND key = ?");
+  if (!select_key) return std::unexpected(select_key.error());
+  select_key->bind(1, source_id).bind(2, item.bucket).bind(3, item.key);
+  auto found = select_key->step();
+  if (!found) return std::unexpected(found.error());
+  const std::int64_t id = select_key->column_int(0);
+
+  auto remove = connection.prepare("DELETE FROM annotations_fts WHERE rowid = ?");
+  if (!remove) return std::unexpected(remove.error());
+  remove->bind(1, id);
+  CATALOG_RETURN_IF_ERROR(remove->run());
+
+  auto insert = connection.prepare("INSERT INTO annotations_fts(rowid, description, tags, owners) VALUES (?, ?, ?, ?)");
+  if (!insert) return std::unexpected(insert.error());
+  insert->bind(1, id).bind(2, annotation.description).bind(3, join_words(annotation.tags))
+      .bind(4, join_words(annotation.owners));
+  return insert->run();
 }
 
 }  // namespace
@@ -83,6 +112,7 @@ StoreResult<void> SqliteStore::put_annotation(std::int64_t source_id, const Item
       .bind(7, annotation.updated_by)
       .bind(8, annotation.updated_at.empty() ? now() : annotation.updated_at);
   CATALOG_RETURN_IF_ERROR(statement->run());
+  CATALOG_RETURN_IF_ERROR(index_annotation(writer_, source_id, item, annotation));
   return transaction->commit();
 }
 

@@ -14,7 +14,7 @@ namespace s3cat::catalog::sqlite {
 namespace {
 
 constexpr const char* kJobColumns =
-    "jobs.id, sources.name, jobs.status, jobs.started_at, jobs.finished_at, jobs.result "
+    "jobs.id, sources.name, jobs.status, jobs.started_at, jobs.finished_at, jobs.result, jobs.trigger "
     "FROM jobs JOIN sources ON sources.id = jobs.source_id";
 
 std::string host_name() {
@@ -48,6 +48,7 @@ StoreResult<Job> job_from_row(const Statement& row) {
   job.status = job_status_from_string(row.column_text(2)).value_or(JobStatus::kInterrupted);
   job.started_at = row.column_text(3);
   job.finished_at = row.column_text(4);
+  job.trigger = row.column_text(6);
   return job;
 }
 
@@ -227,6 +228,90 @@ StoreResult<std::vector<std::string>> SqliteStore::job_log(std::int64_t job_id) 
                                 statement->column_text(2)));
   }
   return lines;
+}
+
+StoreResult<JobPage> SqliteStore::list_jobs_page(std::int64_t source_id, std::size_t limit, std::size_t offset) {
+  auto reader = readers_.acquire();
+  if (!reader) return std::unexpected(reader.error());
+  auto transaction = Transaction::begin(**reader, Transaction::Mode::kDeferred);
+  if (!transaction) return std::unexpected(transaction.error());
+  CATALOG_RETURN_IF_ERROR(require_source(**reader, source_id));
+
+  JobPage page;
+  auto count = (*reader)->prepare("SELECT count(*) FROM jobs WHERE source_id = ?");
+  if (!count) return std::unexpected(count.error());
+  count->bind(1, source_id);
+  if (auto row = count->step(); !row) return std::unexpected(row.error());
+  page.total = static_cast<std::uint64_t>(count->column_int(0));
+
+  auto statement = (*reader)->prepare(
+      fmt::format("SELECT {} WHERE jobs.source_id = ? ORDER BY jobs.id DESC LIMIT ? OFFSET ?", kJobColumns));
+  if (!statement) return std::unexpected(statement.error());
+  statement->bind(1, source_id).bind(2, static_cast<std::int64_t>(limit)).bind(3, static_cast<std::int64_t>(offset));
+  while (true) {
+    auto row = statement->step();
+    if (!row) return std::unexpected(row.error());
+    if (!*row) break;
+    auto job = job_from_row(*statement);
+    if (!job) return std::unexpected(job.error());
+    page.jobs.push_back(std::move(*job));
+  }
+  return page;
+}
+
+StoreResult<void> SqliteStore::set_job_trigger(std::int64_t job_id, const std::string& trigger) {
+  std::lock_guard lock(write_mutex_);
+  auto statement = writer_.prepare("UPDATE jobs SET trigger = ? WHERE id = ?");
+  if (!statement) return std::unexpected(statement.error());
+  statement->bind(1, trigger).bind(2, job_id);
+  CATALOG_RETURN_IF_ERROR(statement->run());
+  if (writer_.changes() == 0) return std::unexpected(job_not_found(job_id));
+  return {};
+}
+
+StoreResult<std::vector<std::int64_t>> SqliteStore::interrupt_abandoned_jobs(bool include_this_process) {
+  std::lock_guard lock(write_mutex_);
+  auto transaction = Transaction::begin(writer_, Transaction::Mode::kImmediate);
+  if (!transaction) return std::unexpected(transaction.error());
+  auto statement = writer_.prepare(
+      "SELECT id, source_id, owner_pid, owner_host, started_at FROM jobs WHERE status = 'running' ORDER BY id");
+  if (!statement) return std::unexpected(statement.error());
+
+  std::vector<Job> abandoned;
+  const std::string this_host = host_name();
+  const std::int64_t this_pid = ::getpid();
+  while (true) {
+    auto row = statement->step();
+    if (!row) return std::unexpected(row.error());
+    if (!*row) break;
+    const std::int64_t pid = statement->column_int(2);
+    const std::string host = statement->column_text(3);
+    // A job of another host cannot be checked from here, so it keeps running.
+    if (host != this_host) continue;
+    const bool own = pid == this_pid;
+    if (own ? !include_this_process : process_alive(pid)) continue;
+
+    Job job;
+    job.id = statement->column_int(0);
+    job.status = JobStatus::kInterrupted;
+    job.started_at = statement->column_text(4);
+    job.finished_at = now();
+    job.error = JobError{"internal",
+                         fmt::format("the process running the job (process {} on host {}) ended before the job "
+                                     "finished",
+                                     pid, host),
+                         "run the extraction again"};
+    abandoned.push_back(std::move(job));
+  }
+
+  std::vector<std::int64_t> ids;
+  for (const Job& job : abandoned) {
+    CATALOG_RETURN_IF_ERROR(store_result(writer_, job));
+    ids.push_back(job.id);
+    spdlog::warn("job {} was left running by a process that no longer exists; marked interrupted", job.id);
+  }
+  CATALOG_RETURN_IF_ERROR(transaction->commit());
+  return ids;
 }
 
 }  // namespace s3cat::catalog::sqlite

@@ -118,8 +118,49 @@ CREATE TABLE job_log(
 ) WITHOUT ROWID;
 )sql";
 
+// Version 2: what the server needs.
+// - sources.schedule_minutes: periodic extraction interval, 0 for off.
+// - jobs.trigger: who started the job ("api", "schedule"; "" for the CLI).
+// - objects.parent: the key up to its last '/', which for a file is the
+//   folder that directly contains it ("a/b/" for "a/b/c", "" at the top),
+//   indexed to list one folder's files. The store
+//   writes it from C++ because SQLite's text functions stop at a NUL byte;
+//   the backfill below uses SQL and is therefore wrong only for keys that
+//   contain NUL. The rtrim removes the key's trailing run of characters
+//   other than '/'.
+// - annotation_keys and annotations_fts: full-text search over annotations.
+//   FTS5 needs an integer rowid and annotations has none, so annotation_keys
+//   gives each annotated (source, bucket, key) one. put_annotation keeps the
+//   index in step; deleting a key row (also through the source's cascade)
+//   deletes its index row through the trigger.
+constexpr const char* kVersion2 = R"sql(
+ALTER TABLE sources ADD COLUMN schedule_minutes INTEGER NOT NULL DEFAULT 0;
+
+ALTER TABLE jobs ADD COLUMN trigger TEXT NOT NULL DEFAULT '';
+
+ALTER TABLE objects ADD COLUMN parent TEXT NOT NULL DEFAULT '' COLLATE BINARY;
+UPDATE objects SET parent = rtrim(key, replace(key, '/', ''));
+CREATE INDEX objects_by_parent ON objects(source_id, bucket, parent, key);
+
+CREATE TABLE annotation_keys(
+  id INTEGER PRIMARY KEY,
+  source_id INTEGER NOT NULL REFERENCES sources(id) ON DELETE CASCADE,
+  bucket TEXT NOT NULL COLLATE BINARY,
+  key TEXT NOT NULL COLLATE BINARY,
+  UNIQUE(source_id, bucket, key)
+);
+CREATE VIRTUAL TABLE annotations_fts USING fts5(description, tags, owners, tokenize = 'unicode61 remove_diacritics 2');
+CREATE TRIGGER annotation_keys_delete AFTER DELETE ON annotation_keys BEGIN
+  DELETE FROM annotations_fts WHERE rowid = old.id;
+END;
+INSERT INTO annotation_keys(source_id, bucket, key) SELECT source_id, bucket, key FROM annotations;
+INSERT INTO annotations_fts(rowid, description, tags, owners)
+  SELECT annotation_keys.id, annotations.description, annotations.tags, annotations.owners
+  FROM annotations JOIN annotation_keys USING (source_id, bucket, key);
+)sql";
+
 // Append new migrations; never edit one that has shipped.
-constexpr std::array<const char*, 1> kMigrations{kVersion1};
+constexpr std::array<const char*, 2> kMigrations{kVersion1, kVersion2};
 
 StoreResult<int> read_user_version(Connection& connection) {
   auto statement = connection.prepare("PRAGMA user_version");

@@ -13,7 +13,9 @@ namespace {
 
 constexpr const char* kSourceColumns =
     "id, name, title, description, type, endpoint_url, region, addressing, requester_pays, access_key_id, "
-    "secret_access_key, session_token, role_arn, external_id, path_prefixes, created_at, updated_at";
+    "secret_access_key, session_token, role_arn, external_id, path_prefixes, created_at, updated_at, schedule_minutes";
+
+constexpr int kMaxScheduleMinutes = 525600;
 
 StoreError invalid(std::string message) { return {StoreErrorKind::kInvalid, std::move(message)}; }
 
@@ -46,6 +48,11 @@ StoreResult<void> validate_source(const Source& source) {
   }
   if (auto filters = parse_path_filters(source.path_prefixes); !filters) {
     return std::unexpected(invalid(filters.error()));
+  }
+  if (source.schedule_minutes < 0 || source.schedule_minutes > kMaxScheduleMinutes) {
+    return std::unexpected(invalid(fmt::format(
+        "invalid schedule interval {} minutes: use 1 to {} minutes (one year), or 0 to turn the schedule off",
+        source.schedule_minutes, kMaxScheduleMinutes)));
   }
   return {};
 }
@@ -88,6 +95,7 @@ StoreResult<Source> SqliteStore::source_from_row(const Statement& row, bool decr
   source.path_prefixes = path_prefixes_from_json(row.column_text(14));
   source.created_at = row.column_text(15);
   source.updated_at = row.column_text(16);
+  source.schedule_minutes = static_cast<int>(row.column_int(17));
   if (!decrypt) return source;
 
   if (!row.column_is_null(10)) {
@@ -131,13 +139,13 @@ StoreResult<Source> SqliteStore::write_source(const Source& source, bool create)
       create ? writer_.prepare(
                    "INSERT INTO sources(title, description, type, endpoint_url, region, addressing, requester_pays, "
                    "access_key_id, secret_access_key, session_token, role_arn, external_id, path_prefixes, "
-                   "updated_at, name, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                   "updated_at, schedule_minutes, name, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
                    "ON CONFLICT(name) DO NOTHING")
              : writer_.prepare(
                    "UPDATE sources SET title = ?, description = ?, type = ?, endpoint_url = ?, region = ?, "
                    "addressing = ?, requester_pays = ?, access_key_id = ?, secret_access_key = ?, "
-                   "session_token = ?, role_arn = ?, external_id = ?, path_prefixes = ?, updated_at = ? "
-                   "WHERE name = ?");
+                   "session_token = ?, role_arn = ?, external_id = ?, path_prefixes = ?, updated_at = ?, "
+                   "schedule_minutes = ? WHERE name = ?");
   if (!statement) return std::unexpected(statement.error());
   statement->bind(1, source.title)
       .bind(2, source.description)
@@ -153,8 +161,9 @@ StoreResult<Source> SqliteStore::write_source(const Source& source, bool create)
       .bind(12, source.external_id)
       .bind(13, *prefixes)
       .bind(14, time)
-      .bind(15, source.name);
-  if (create) statement->bind(16, time);
+      .bind(15, std::int64_t{source.schedule_minutes})
+      .bind(16, source.name);
+  if (create) statement->bind(17, time);
   CATALOG_RETURN_IF_ERROR(statement->run());
 
   if (writer_.changes() == 0) {

@@ -48,8 +48,8 @@ StoreResult<ObjectStatements> prepare_object_statements(Connection& connection) 
   if (!select) return std::unexpected(select.error());
   auto insert = connection.prepare(
       "INSERT INTO objects(source_id, bucket, key, size, last_modified, etag, storage_class, checksum_algorithm, "
-      "is_marker, present, stale, first_seen, last_seen, last_seen_job) "
-      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 1, 0, ?10, ?10, ?11)");
+      "is_marker, present, stale, first_seen, last_seen, last_seen_job, parent) "
+      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 1, 0, ?10, ?10, ?11, ?12)");
   if (!insert) return std::unexpected(insert.error());
   auto update = connection.prepare(
       "UPDATE objects SET size = ?4, last_modified = ?5, etag = ?6, storage_class = ?7, checksum_algorithm = ?8, "
@@ -68,6 +68,14 @@ StoreResult<std::optional<StoredState>> read_stored_state(Statement& select, std
   if (!*row) return std::optional<StoredState>();
   return std::optional<StoredState>(StoredState{select.column_int(0) != 0, select.column_int(1),
                                                 select.column_text(2), select.column_text(3), select.column_int(4)});
+}
+
+// The key up to and including its last '/': the folder that directly
+// contains a file ("a/b/" for "a/b/c", "" at the bucket's top level). The
+// schema's backfill computes the same, so a folder marker gets itself.
+std::string parent_folder(const std::string& key) {
+  const std::size_t slash = key.rfind('/');
+  return slash == std::string::npos ? std::string() : key.substr(0, slash + 1);
 }
 
 // Binds the parameters that INSERT and UPDATE of an object share.
@@ -147,6 +155,7 @@ StoreResult<WriteCounts> SqliteStore::write_objects(std::int64_t source_id, std:
     if (!*stored) {
       if (counts_as_file) ++counts.added;
       bind_object(statements->insert, source_id, job_id, bucket, object, time);
+      statements->insert.bind(12, parent_folder(object.key));
       CATALOG_RETURN_IF_ERROR(statements->insert.run());
       continue;
     }

@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "catalog/queries.h"
 #include "catalog/types.h"
 
 namespace s3cat::catalog {
@@ -40,13 +41,6 @@ struct WriteCounts {
   std::uint64_t added = 0;    // objects not present before (new, or returning)
   std::uint64_t updated = 0;  // present objects whose size, ETag or modification time changed
   // Folder markers count in neither, because they are not files.
-};
-
-// Which item a path names: the bucket itself (key empty), a folder (key ends
-// with '/'), or a file.
-struct ItemRef {
-  std::string bucket;
-  std::string key;
 };
 
 class CatalogStore {
@@ -146,6 +140,32 @@ class CatalogStore {
   // (an empty updated_at takes the current time). The item need not exist.
   virtual StoreResult<void> put_annotation(std::int64_t source_id, const ItemRef& item,
                                            const Annotation& annotation) = 0;
+
+  // --- Browse, search and job upkeep for the server. ---
+  // Calls `visit` for each file the scan selects, in path order, until it
+  // returns false. Streams like for_each_file; kInvalid for a prefix that
+  // does not start with '/'.
+  virtual StoreResult<void> visit_files(std::int64_t source_id, const FileScan& scan,
+                                        const std::function<bool(const FileEntry&)>& visit) = 0;
+  // One page of the present files directly in a bucket or folder, sorted as
+  // asked. kInvalid for a folder that does not end in '/'.
+  virtual StoreResult<FilePage> list_folder_files(std::int64_t source_id, const FolderFilesQuery& query) = 0;
+  // Annotated items of the source, in path order, with whether each item is
+  // in the catalog now.
+  virtual StoreResult<AnnotatedPage> list_annotated(std::int64_t source_id, const AnnotatedQuery& query) = 0;
+  // Present items matching every criterion given; see SearchQuery. Hits
+  // without text are in order of source and path; with text, best match first.
+  virtual StoreResult<SearchPage> search(const SearchQuery& query) = 0;
+  // One page of the source's jobs, newest first.
+  virtual StoreResult<JobPage> list_jobs_page(std::int64_t source_id, std::size_t limit, std::size_t offset) = 0;
+  // Records who started the job ("api", "schedule"). kNotFound for an unknown job.
+  virtual StoreResult<void> set_job_trigger(std::int64_t job_id, const std::string& trigger) = 0;
+  // Marks interrupted every running job of any source whose owning process
+  // on this host no longer exists, and returns their ids. With
+  // `include_this_process`, jobs recorded with this process's id count as
+  // abandoned too: call it so only before this process starts any job, to
+  // catch a crashed predecessor that had the same process id.
+  virtual StoreResult<std::vector<std::int64_t>> interrupt_abandoned_jobs(bool include_this_process) = 0;
 };
 
 struct SqliteOptions {

@@ -28,12 +28,20 @@ struct Source {
   std::string role_arn;
   std::string external_id;
   std::vector<std::string> path_prefixes;  // validated filters: "/bucket" or "/bucket/key-prefix"
+  int schedule_minutes = 0;  // periodic extraction interval in minutes; 0 is off
   std::string created_at;
   std::string updated_at;
 
   CredentialsMode credentials_mode() const {
     return access_key_id.empty() ? CredentialsMode::kDefaultChain : CredentialsMode::kAccessKey;
   }
+};
+
+// Which item a path names: the bucket itself (key empty), a folder (key ends
+// with '/'), or a file.
+struct ItemRef {
+  std::string bucket;
+  std::string key;
 };
 
 // One stored object: a file, or a folder marker (a key ending in '/').
@@ -125,6 +133,7 @@ struct Job {
   std::uint64_t files_removed = 0;
   std::vector<std::string> warnings;
   std::string summary;  // one sentence: what the job did, or why it synced no file
+  std::string trigger;  // who started it: "api", "schedule", or empty (the CLI, or unknown)
 };
 
 }  // namespace s3cat::catalog
