@@ -7,10 +7,12 @@ the built binary.
 
 from __future__ import annotations
 
+import json
 import socket
 import sqlite3
 import time
 import unittest
+from pathlib import Path
 from typing import Any
 
 from harness import CatalogTestCase, MotoServer
@@ -98,6 +100,46 @@ class DeniedBucketsTest(MotoAuthTestCase):
         self.assertEqual(
             self.paths("perm"), ["/open-one/a.txt", "/open-one/d/b.txt", "/open-two/c.txt"]
         )
+
+    def test_revoked_bucket_keeps_files_marked_stale(self) -> None:
+        self.moto.make_bucket("steady", {"s.txt": b"s"})
+        self.moto.make_bucket("curated", {"c.txt": b"cc", "d/e.txt": b"e"})
+        key, secret = self.moto.create_user(
+            "reader", policy(LIST_ALL_MY_BUCKETS, list_bucket("steady", "curated"))
+        )
+        self.moto.enable_auth()
+        self.add_source("perm", self.moto.endpoint, key, secret)
+        self.extract("perm", expect_status=0)
+        self.cli("annotate", "perm", "/curated/c.txt", "--description", "keep me", expect_status=0)
+        seen_before = self.cli_json("show", "perm", "/curated/c.txt", "--json", expect_status=0)[0]
+        files_before = self.files("perm")
+        # Times have whole seconds, so a last_seen wrongly moved by the next
+        # job would differ from this one.
+        time.sleep(1.1)
+
+        # Replaces the user's inline policy: ListBucket on `curated` is gone.
+        self.moto.client("iam").put_user_policy(
+            UserName="reader",
+            PolicyName="reader-policy",
+            PolicyDocument=json.dumps(policy(LIST_ALL_MY_BUCKETS, list_bucket("steady"))),
+        )
+        result = self.extract("perm", expect_status=0)
+
+        self.assertEqual(result["status"], "succeeded_with_warnings")
+        statuses = {bucket["name"]: (bucket["status"], bucket["reason"]) for bucket in result["buckets"]}
+        self.assertEqual(statuses, {"curated": ("skipped", "access_denied"), "steady": ("synced", None)})
+        self.assertEqual(result["files_removed"], 0)
+        self.assertEqual(self.files("perm"), files_before)
+        kept = self.cli_json("show", "perm", "/curated/c.txt", "--json", expect_status=0)[0]
+        self.assertTrue(kept["present"])
+        self.assertTrue(kept["stale"])
+        self.assertEqual(kept["last_seen"], seen_before["last_seen"])
+        self.assertEqual(kept["annotation"], seen_before["annotation"])
+        bucket = self.cli_json("show", "perm", "/curated", "--json", expect_status=0)[0]
+        self.assertTrue(bucket["present"])
+        self.assertTrue(bucket["bucket"]["stale"])
+        steady = self.cli_json("show", "perm", "/steady/s.txt", "--json", expect_status=0)[0]
+        self.assertFalse(steady["stale"])
 
     def test_no_list_all_my_buckets_without_filters_fails(self) -> None:
         self.moto.make_bucket("only", {"a.txt": b"a"})
@@ -214,6 +256,51 @@ class BrokenCredentialsTest(MotoAuthTestCase):
         self.assert_job_fails_and_changes_nothing(
             key, secret, "FwoGZXIvYXdzEBogus-session-token", "InvalidToken"
         )
+
+
+class DefaultChainTest(MotoAuthTestCase):
+    """A source without keys takes them from the environment or the shared credentials file."""
+
+    def setUp(self) -> None:
+        super().setUp()
+        self.moto.make_bucket("chain", {"a.txt": b"a"})
+        self.key, self.secret = self.moto.create_user(
+            "chain-user", policy(LIST_ALL_MY_BUCKETS, list_bucket("chain"))
+        )
+        self.moto.enable_auth()
+        self.cli(
+            "source", "add", "chain", "--type", "s3", "--endpoint-url", self.moto.endpoint, "--path-style",
+            expect_status=0,
+        )
+
+    def test_empty_chain_is_authentication(self) -> None:
+        result = self.extract("chain", expect_status=1)
+
+        self.assertEqual(result["status"], "failed")
+        self.assertEqual(result["error"]["category"], "authentication")
+        self.assertIn("AWS_ACCESS_KEY_ID", result["error"]["hint"])
+
+    def test_environment_keys_are_used(self) -> None:
+        self.env["AWS_ACCESS_KEY_ID"] = self.key
+        self.env["AWS_SECRET_ACCESS_KEY"] = self.secret
+
+        process = self.cli("extract", "chain", "--json", expect_status=0)
+
+        self.assertEqual(json.loads(process.stdout)["files_synced"], 1)
+        self.assertNotIn(self.secret, process.stdout + process.stderr)
+
+    def test_shared_credentials_profile_is_used(self) -> None:
+        folder = Path(self.env["HOME"]) / ".aws"
+        folder.mkdir()
+        (folder / "credentials").write_text(
+            f"[reports]\naws_access_key_id = {self.key}\naws_secret_access_key = {self.secret}\n"
+        )
+        self.env["AWS_PROFILE"] = "reports"
+
+        process = self.cli("extract", "chain", "--json", expect_status=0)
+
+        self.assertEqual(json.loads(process.stdout)["files_synced"], 1)
+        self.assertNotIn(self.secret, process.stdout + process.stderr)
 
 
 class NetworkFailureTest(CatalogTestCase):

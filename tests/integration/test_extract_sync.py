@@ -149,29 +149,37 @@ class MotoSyncTestCase(CatalogTestCase):
 class FilterChangeTest(MotoSyncTestCase):
     def test_filter_change_hides_and_restores_annotation(self) -> None:
         self.moto.make_bucket("data", {"keep/a.txt": b"a", "hide/b.txt": b"bb"})
+        self.moto.make_bucket("other", {"o.txt": b"o"})
         self.add_moto_source("sync")
         self.extract("sync")
         annotation = self.annotate("sync", "/data/hide/b.txt", "curated file")
+        bucket_annotation = self.annotate("sync", "/other", "whole bucket")
         file_before = self.show("sync", "/data/hide/b.txt")["file"]
 
         self.cli("source", "update", "sync", "--path-prefix", "/data/keep/", expect_status=0)
         hidden_result = self.extract("sync")
 
         self.assertEqual(hidden_result["status"], "succeeded")
-        self.assertEqual(hidden_result["files_removed"], 1)
+        self.assertEqual(hidden_result["files_removed"], 2)
         self.assertEqual(self.paths("sync"), ["/data/keep/a.txt"])
         hidden = self.show("sync", "/data/hide/b.txt")
         self.assertFalse(hidden["present"])
         self.assertEqual(hidden["annotation"], annotation)
+        hidden_bucket = self.show("sync", "/other")
+        self.assertFalse(hidden_bucket["present"])
+        self.assertEqual(hidden_bucket["annotation"], bucket_annotation)
 
         self.cli("source", "update", "sync", "--clear-path-prefixes", expect_status=0)
         self.extract("sync")
 
-        self.assertEqual(self.paths("sync"), ["/data/hide/b.txt", "/data/keep/a.txt"])
+        self.assertEqual(self.paths("sync"), ["/data/hide/b.txt", "/data/keep/a.txt", "/other/o.txt"])
         back = self.show("sync", "/data/hide/b.txt")
         self.assertTrue(back["present"])
         self.assertEqual(back["annotation"], annotation)
         self.assertEqual(back["file"], file_before)
+        back_bucket = self.show("sync", "/other")
+        self.assertTrue(back_bucket["present"])
+        self.assertEqual(back_bucket["annotation"], bucket_annotation)
 
 
 class DeletedObjectTest(MotoSyncTestCase):
@@ -281,7 +289,12 @@ class SpecialKeysTest(MotoSyncTestCase):
     def test_special_keys_are_byte_exact(self) -> None:
         objects = {
             "with space.txt": b"1",
+            " leading-space.txt": b"1",
+            "trailing-space.txt ": b"12",
             "plus+sign.txt": b"12",
+            # A client that form-decodes '+' would merge these two keys.
+            "pair+.txt": b"123",
+            "pair .txt": b"1234",
             "percent%.txt": b"123",
             "literal%2B.txt": b"1234",
             "caf\u00e9/\u00e9t\u00e9.txt": b"12345",
@@ -390,6 +403,24 @@ class PathFilterTest(MotoSyncTestCase):
         self.assertEqual(logs_prefixes, ["app"])
         tree_prefixes = [query.get("prefix", [""])[0] for query in self.listing_queries("tree", offset)]
         self.assertEqual(tree_prefixes, [""])
+
+    def test_filter_on_missing_bucket_warns(self) -> None:
+        self.moto.make_bucket("data", {"a.txt": b"a"})
+        self.add_moto_source("sync", "/data", "/no-such-bucket/logs/")
+
+        result = self.extract("sync")
+
+        self.assertEqual(result["status"], "succeeded_with_warnings")
+        self.assertEqual(result["files_synced"], 1)
+        self.assertTrue(
+            any("no-such-bucket" in warning for warning in result["warnings"]),
+            f"no warning names the missing bucket: {result['warnings']}",
+        )
+        missing = [bucket for bucket in result["buckets"] if bucket["name"] == "no-such-bucket"]
+        self.assertEqual(len(missing), 1)
+        self.assertEqual(missing[0]["status"], "skipped")
+        self.assertEqual(missing[0]["reason"], "not_found")
+        self.assertEqual(self.paths("sync"), ["/data/a.txt"])
 
     def test_invalid_filter_rejected_without_loss(self) -> None:
         self.moto.make_bucket("data", {"keep/a.txt": b"a", "other/b.txt": b"b"})
