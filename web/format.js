@@ -1,0 +1,129 @@
+// Formatting of sizes, counts, times and job states for display.
+import { h } from './dom.js';
+
+const BYTE_UNITS = ['KiB', 'MiB', 'GiB', 'TiB', 'PiB', 'EiB'];
+
+// Formats a byte count in binary units: "512 B", "1.5 KiB", "20 MiB".
+export function formatBytes(bytes) {
+  const value = Number(bytes);
+  if (!Number.isFinite(value)) return '—';
+  if (Math.abs(value) < 1024) return `${value} B`;
+  let scaled = value;
+  let unit = -1;
+  while (Math.abs(scaled) >= 1024 && unit < BYTE_UNITS.length - 1) {
+    scaled /= 1024;
+    unit += 1;
+  }
+  const digits = scaled >= 100 ? 0 : scaled >= 10 ? 1 : 2;
+  return `${scaled.toFixed(digits).replace(/\.?0+$/, '')} ${BYTE_UNITS[unit]}`;
+}
+
+// Exact byte count with grouping, for titles: "1,536 bytes".
+export function exactBytes(bytes) {
+  const value = Number(bytes);
+  return `${value.toLocaleString()} ${value === 1 ? 'byte' : 'bytes'}`;
+}
+
+export function formatCount(count) {
+  const value = Number(count);
+  return Number.isFinite(value) ? value.toLocaleString() : '—';
+}
+
+// "1 file", "3 files".
+export function plural(count, singular, pluralForm = `${singular}s`) {
+  return `${formatCount(count)} ${Number(count) === 1 ? singular : pluralForm}`;
+}
+
+const localFormat = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+
+// Parses an RFC 3339 time; returns null for "", null or an invalid value.
+export function parseTime(text) {
+  if (!text) return null;
+  const date = new Date(text);
+  return Number.isNaN(date.getTime()) ? null : date;
+}
+
+// The UTC form shown on hover: "2024-05-01 12:00:00 UTC".
+export function utcText(date) {
+  return `${date.toISOString().slice(0, 19).replace('T', ' ')} UTC`;
+}
+
+// A <time> element in local time with the UTC time as its title, or a dash
+// (or `never`) for an empty time.
+export function timeElement(text, never = '—') {
+  const date = parseTime(text);
+  if (!date) return h('span', { class: 'muted', text: never });
+  return h('time', { datetime: text, title: utcText(date), text: localFormat.format(date) });
+}
+
+export function formatDuration(seconds) {
+  const total = Math.max(0, Math.round(Number(seconds) || 0));
+  if (total < 60) return `${total} s`;
+  const minutes = Math.floor(total / 60);
+  if (minutes < 60) return `${minutes} min ${total % 60} s`;
+  return `${Math.floor(minutes / 60)} h ${minutes % 60} min`;
+}
+
+// Seconds between two RFC 3339 times, or null.
+export function durationBetween(start, end) {
+  const from = parseTime(start);
+  const to = parseTime(end);
+  if (!from || !to) return null;
+  return (to.getTime() - from.getTime()) / 1000;
+}
+
+const JOB_STATES = {
+  running: ['Running', 'running'],
+  succeeded: ['Succeeded', 'ok'],
+  succeeded_with_warnings: ['Succeeded with warnings', 'warning'],
+  failed: ['Failed', 'error'],
+  cancelled: ['Cancelled', 'neutral'],
+  interrupted: ['Interrupted', 'neutral'],
+};
+
+export function jobStateLabel(status) {
+  return (JOB_STATES[status] || [status])[0];
+}
+
+// A coloured badge for a job state.
+export function jobStateBadge(status) {
+  const [label, tone] = JOB_STATES[status] || [String(status), 'neutral'];
+  return h('span', { class: `badge badge-${tone}`, dataset: { status: String(status) }, text: label });
+}
+
+const BUCKET_STATES = { synced: ['Synced', 'ok'], skipped: ['Skipped', 'warning'], failed: ['Failed', 'error'] };
+
+export function bucketStateBadge(status) {
+  const [label, tone] = BUCKET_STATES[status] || [status || 'Not synced', 'neutral'];
+  return h('span', { class: `badge badge-${tone}`, text: label });
+}
+
+const REASONS = {
+  access_denied: 'access denied (no s3:ListBucket)',
+  not_found: 'bucket not found',
+  cancelled: 'job cancelled',
+  authentication: 'authentication error',
+  permissions: 'permission error',
+  network: 'network error',
+  configuration: 'configuration error',
+  service: 'service error',
+  internal: 'internal error',
+};
+
+export function reasonText(reason) {
+  if (!reason) return '';
+  return REASONS[reason] || String(reason).replaceAll('_', ' ');
+}
+
+const CATEGORIES = {
+  authentication: 'Authentication',
+  permissions: 'Permissions',
+  network: 'Network',
+  configuration: 'Configuration',
+  service: 'Service',
+  internal: 'Internal error',
+};
+
+export function categoryLabel(category) {
+  return CATEGORIES[category] || String(category || 'Error');
+}
