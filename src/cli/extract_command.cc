@@ -43,7 +43,7 @@ void print_result_text(const catalog::Job& job) {
   for (const auto& bucket : job.buckets) {
     std::cout << "  " << bucket.name << ": " << bucket.status;
     if (bucket.status == "synced") {
-      std::cout << ", " << bucket.files << " files";
+      std::cout << ", " << bucket.files << (bucket.files == 1 ? " file" : " files");
     } else {
       std::cout << " (" << bucket.reason << ") " << bucket.message;
       if (!bucket.hint.empty()) std::cout << "; hint: " << bucket.hint;

@@ -127,7 +127,7 @@ void Extraction::list_bucket(State& state, const BucketScope& scope) {
                                 "): " + result.message;
     log(state, spdlog::level::warn, message);
   } else {
-    log(state, spdlog::level::info, "bucket " + scope.bucket + " synced, " + std::to_string(result.files) + " files");
+    log(state, spdlog::level::info, "bucket " + scope.bucket + " synced, " + count_files(result.files));
   }
 
   {

@@ -243,7 +243,7 @@ catalog::Job Extraction::finish(State& state, catalog::Job& job, std::chrono::st
                                          [](const auto& bucket) { return bucket.status != "synced"; });
     job.status = (any_problem || !job.warnings.empty()) ? catalog::JobStatus::kSucceededWithWarnings
                                                         : catalog::JobStatus::kSucceeded;
-    job.summary = "Synced " + std::to_string(job.files_synced) + " files: " + std::to_string(job.files_added) +
+    job.summary = "Synced " + count_files(job.files_synced) + ": " + std::to_string(job.files_added) +
                   " added, " + std::to_string(job.files_updated) + " updated, " +
                   std::to_string(job.files_removed) + " removed.";
     if (job.files_synced == 0) job.summary = explain_no_files(job, state.filters);

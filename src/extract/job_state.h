@@ -25,6 +25,11 @@ inline std::string category_name(s3::ErrorCategory category) {
   return s3::to_string(category);
 }
 
+// "1 file", "2 files": counts in job summaries and logs.
+inline std::string count_files(std::uint64_t count) {
+  return std::to_string(count) + (count == 1 ? " file" : " files");
+}
+
 // Everything one run shares between its listing workers.
 struct Extraction::State {
   std::int64_t job_id = 0;
