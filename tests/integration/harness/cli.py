@@ -27,7 +27,9 @@ class CliError(AssertionError):
 
 def s3catalog_binary() -> str:
     """Return the path of the binary to test; raise CliError if it does not exist."""
-    binary = os.environ.get("S3CATALOG_BIN") or str(DEFAULT_BINARY)
+    # Tests run the binary from their own temporary directory, so a relative
+    # path is resolved against the directory the tests were started from.
+    binary = os.path.abspath(os.environ.get("S3CATALOG_BIN") or str(DEFAULT_BINARY))
     if not os.access(binary, os.X_OK):
         raise CliError(
             f"s3catalog binary not found at {binary}: build it "
