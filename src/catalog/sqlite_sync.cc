@@ -153,7 +153,10 @@ StoreResult<WriteCounts> SqliteStore::write_objects(std::int64_t source_id, std:
     // job has already written was counted then.
     const bool counts_as_file = !object.is_folder_marker();
     if (!*stored) {
-      if (counts_as_file) ++counts.added;
+      if (counts_as_file) {
+        ++counts.added;
+        ++counts.first_seen_by_job;
+      }
       bind_object(statements->insert, source_id, job_id, bucket, object, time);
       statements->insert.bind(12, parent_folder(object.key));
       CATALOG_RETURN_IF_ERROR(statements->insert.run());
@@ -162,6 +165,7 @@ StoreResult<WriteCounts> SqliteStore::write_objects(std::int64_t source_id, std:
 
     const StoredState& before = **stored;
     if (counts_as_file && before.last_seen_job != job_id) {
+      ++counts.first_seen_by_job;
       const bool changed = before.size != static_cast<std::int64_t>(object.size) || before.etag != object.etag ||
                            before.last_modified != object.last_modified;
       if (!before.present) {

@@ -40,7 +40,10 @@ using StoreResult = std::expected<T, StoreError>;
 struct WriteCounts {
   std::uint64_t added = 0;    // objects not present before (new, or returning)
   std::uint64_t updated = 0;  // present objects whose size, ETag or modification time changed
-  // Folder markers count in neither, because they are not files.
+  // Files this job had not written before: a server that repeats a page
+  // (a looping continuation token) does not inflate the job's file count.
+  std::uint64_t first_seen_by_job = 0;
+  // Folder markers count in none of these, because they are not files.
 };
 
 class CatalogStore {

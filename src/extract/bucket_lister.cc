@@ -100,7 +100,6 @@ void Extraction::list_bucket(State& state, const BucketScope& scope) {
       for (const auto& object : (*page)->objects) {
         if (!catalog::matches_any(state.filters, scope.bucket, object.key.str())) continue;
         records.push_back(to_record(scope.bucket, object));
-        if (!records.back().is_folder_marker()) ++result.files;
       }
       received_any = true;
       progress_.page_listed((*page)->objects.size());
@@ -116,6 +115,7 @@ void Extraction::list_bucket(State& state, const BucketScope& scope) {
         result.message = "the catalog database failed: " + written.error().message;
         break;
       }
+      result.files += written->first_seen_by_job;
       added += written->added;
       updated += written->updated;
     }

@@ -56,11 +56,23 @@ TEST_F(SqliteStoreSync, ObjectWrittenTwiceCountedOnce) {
   const WriteCounts again = write(source_id, job, "logs", {object("a.txt", 1), object("a.txt", 1)});
   EXPECT_EQ(again.added, 0u);
   EXPECT_EQ(again.updated, 0u);
+  EXPECT_EQ(again.first_seen_by_job, 0u);
   complete(source_id, job, "logs", "synced");
 
   auto count = store_->count_files(source_id);
   ASSERT_TRUE(count.has_value());
   EXPECT_EQ(*count, 1u);
+}
+
+TEST_F(SqliteStoreSync, FirstSeenByJobCountsKnownFilesOnce) {
+  const std::int64_t source_id = add_source();
+  sync_bucket(source_id, "logs", {object("old.txt", 1)});
+  const std::int64_t job = start_job(source_id);
+
+  const WriteCounts first = write(source_id, job, "logs", {object("old.txt", 1), object("new.txt", 2), object("dir/", 0)});
+  EXPECT_EQ(first.first_seen_by_job, 2u);
+  const WriteCounts repeated = write(source_id, job, "logs", {object("old.txt", 1), object("new.txt", 2)});
+  EXPECT_EQ(repeated.first_seen_by_job, 0u);
 }
 
 TEST_F(SqliteStoreSync, SyncedRemovesUnseenFiles) {
