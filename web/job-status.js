@@ -111,6 +111,7 @@ export function jobStatusPanel({ source, onFinish = null, showLogLink = true }) 
       return;
     }
     element.dataset.status = job.status;
+    element.dataset.job = String(job.id);
     if (announced !== job.status) {
       announced = job.status;
       replace(stateLine, jobStateBadge(job.status), h('span', { class: 'visually-hidden', text: `Job ${job.id}: ${jobStateLabel(job.status)}` }));
