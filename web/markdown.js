@@ -186,7 +186,8 @@ export function plainExcerpt(source, limit = 140) {
   const text = String(source || '')
     .replace(/```[\s\S]*?```/g, ' ')
     .replace(/\[([^\]]+)\]\([^)]*\)/g, '$1')
-    .replace(/[*_`#>]/g, '')
+    .replace(/^\s*(#{1,6}|>)\s+/gm, '')
+    .replace(/\*\*|__|[*`]/g, '')
     .replace(/\s+/g, ' ')
     .trim();
   return text.length > limit ? `${text.slice(0, limit - 1)}…` : text;

@@ -38,10 +38,10 @@ export function generalFields(source = null, { includeName = false } = {}) {
   fields.region = field('Region', input({ name: 'region', value: source ? source.region : 'us-east-1', required: true }),
     'The signing region, such as us-east-1 or eu-west-1.');
   fields.addressing = field('Addressing style', select([
-    ['auto', 'Automatic (virtual-hosted for AWS, path style for custom endpoints)'],
-    ['path', 'Path style (https://endpoint/bucket/key)'],
-    ['virtual', 'Virtual-hosted (https://bucket.endpoint/key)'],
-  ], source ? source.addressing : 'auto'));
+    ['auto', 'Automatic'],
+    ['path', 'Path style'],
+    ['virtual', 'Virtual-hosted'],
+  ], source ? source.addressing : 'auto'), 'Path style puts the bucket in the path (endpoint/bucket/key); virtual-hosted in the host name (bucket.endpoint/key). Automatic uses virtual-hosted for AWS and path style for other endpoints.');
   parts.push(fields.title.wrapper, fields.description.wrapper, fields.endpoint_url.wrapper,
     h('div', { class: 'field-row' }, fields.region.wrapper, fields.addressing.wrapper));
 

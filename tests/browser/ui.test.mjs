@@ -287,6 +287,37 @@ describe('s3catalog web UI', { timeout: 600_000 }, () => {
     await screenshot('job');
   });
 
+  it('renders Markdown without raw HTML or unsafe links', async () => {
+    await open('/sources');
+    const rendered = await page.evaluate(async () => {
+      const { renderMarkdown } = await import('/markdown.js');
+      const source = [
+        '<script>alert(1)</script> and <img src=x onerror=alert(2)>',
+        '',
+        '[javascript](javascript:alert(3)) [data](data:text/html,hi) [web](https://example.com/a?b=1)',
+        '',
+        '- *emphasis* and **strong** and `<b>code</b>`',
+        '1. first',
+        '',
+        '```',
+        '<iframe src="https://example.com"></iframe>',
+        '```',
+      ].join('\n');
+      const root = renderMarkdown(source);
+      return {
+        tags: [...root.querySelectorAll('*')].map((node) => node.tagName.toLowerCase()),
+        links: [...root.querySelectorAll('a')].map((node) => node.getAttribute('href')),
+        text: root.textContent,
+      };
+    });
+    assert.deepEqual([...new Set(rendered.tags)].sort(), ['a', 'code', 'em', 'li', 'ol', 'p', 'pre', 'span', 'strong', 'ul']);
+    assert.deepEqual(rendered.links, ['https://example.com/a?b=1']);
+    assert.match(rendered.text, /<script>alert\(1\)<\/script>/);
+    assert.match(rendered.text, /<img src=x onerror=alert\(2\)>/);
+    assert.match(rendered.text, /<iframe src=/);
+    assertNothingRan();
+  });
+
   it('lists the sources with their latest result', async () => {
     await open('/sources');
     const row = page.getByRole('row', { name: /Data lake/ });
