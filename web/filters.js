@@ -21,6 +21,28 @@ function describeValid(result) {
   return `bucket ${result.bucket}, keys starting with ${result.key_prefix}`;
 }
 
+// Lists each filter's validation result with its line number in the textarea.
+function resultList(results, entries) {
+  const list = h('ul', { class: 'filter-results' });
+  for (const result of results) {
+    const entry = entries[result.index];
+    const lineLabel = `Line ${entry ? entry.line : result.index + 1}: `;
+    if (result.valid) {
+      list.appendChild(h('li', { class: 'filter-ok' },
+        h('span', { class: 'filter-icon', 'aria-hidden': 'true', text: '✓' }),
+        h('span', { class: 'filter-line', text: lineLabel }),
+        h('code', { text: result.normalized || result.text }),
+        h('span', { class: 'muted', text: ` — ${describeValid(result)}` })));
+    } else {
+      list.appendChild(h('li', { class: 'filter-bad' },
+        h('span', { class: 'filter-icon', 'aria-hidden': 'true', text: '✗' }),
+        h('span', { class: 'filter-line', text: lineLabel }),
+        h('span', { text: result.error || 'invalid filter' })));
+    }
+  }
+  return list;
+}
+
 // Creates the editor. `source` is the source name, or null before it exists.
 // Returns {element, values(), check()}: check() validates now and resolves to
 // true when every line is valid (or when the server cannot validate).
@@ -68,23 +90,8 @@ export function filterEditor({ source = null, initial = [], withPreview = false 
     }
     if (mine !== sequence) return lastResult.valid;
     lastResult = answer;
-    const list = h('ul', { class: 'filter-results' });
-    for (const result of answer.results || []) {
-      const entry = entries[result.index];
-      const lineLabel = `Line ${entry ? entry.line : result.index + 1}`;
-      if (result.valid) {
-        list.appendChild(h('li', { class: 'filter-ok' },
-          h('span', { class: 'filter-icon', 'aria-hidden': 'true', text: '✓' }),
-          h('span', { class: 'filter-line', text: `${lineLabel}: ` }),
-          h('code', { text: result.normalized || result.text }),
-          h('span', { class: 'muted', text: ` — ${describeValid(result)}` })));
-      } else {
-        list.appendChild(h('li', { class: 'filter-bad' },
-          h('span', { class: 'filter-icon', 'aria-hidden': 'true', text: '✗' }),
-          h('span', { class: 'filter-line', text: `${lineLabel}: ` }),
-          h('span', { text: result.error || 'invalid filter' })));
-      }
-    }
+
+    const list = resultList(answer.results || [], entries);
     if (answer.valid) {
       textarea.removeAttribute('aria-invalid');
       replace(status, list);
@@ -131,7 +138,7 @@ function pathList(paths, itemLink) {
   return h('ul', { class: 'path-list' }, ...paths.map((path) => h('li', {}, itemLink(path))));
 }
 
-// Renders a preview answer (docs/api.md, "Previewing filters").
+// Renders the response of the preview route (docs/api.md, "Previewing filters").
 export function renderPreview(answer, source) {
   const itemLink = (path) => h('a', {
     href: `/item/${encodeURIComponent(source)}?path=${encodeURIComponent(path)}`,

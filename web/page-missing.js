@@ -29,8 +29,8 @@ export async function renderMissing({ main, query: search, setTitle }) {
   picker.addEventListener('change', () => navigate(`/missing${query({ source: picker.value })}`, { replaceState: true, focus: false }));
   const toolbar = h('div', { class: 'toolbar' }, h('label', { for: 'missing-source', text: 'Source ' }), picker);
 
-  const wanted = chosen ? sources.filter((source) => source.name === chosen) : sources;
-  const answers = await Promise.all(wanted.map((source) => api.get(sourceUrl(source.name, `/annotations${query({ present: 'false', limit: LIMIT })}`))
+  const selected = chosen ? sources.filter((source) => source.name === chosen) : sources;
+  const answers = await Promise.all(selected.map((source) => api.get(sourceUrl(source.name, `/annotations${query({ present: 'false', limit: LIMIT })}`))
     .then((answer) => ({ source, answer }))
     .catch((error) => ({ source, error }))));
 

@@ -143,7 +143,7 @@ function credentialsTab(source, refresh) {
       keepChoice, newKeys,
       h('details', { class: 'advanced', open: Boolean(source.role_arn) },
         h('summary', { text: 'Assume a role' }), roleArn.wrapper, externalId.wrapper),
-      h('p', { class: 'help', text: 'The credentials need s3:ListAllMyBuckets, and s3:ListBucket on each bucket to catalog. A bucket without ListBucket is skipped, and the job says so.' })),
+      h('p', { class: 'help', text: 'The credentials need s3:ListAllMyBuckets, and s3:ListBucket on each bucket to catalog. A bucket without ListBucket is skipped, and the job result names it.' })),
     row);
 
   form.addEventListener('submit', async (event) => {

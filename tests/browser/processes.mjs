@@ -34,11 +34,11 @@ function cleanEnvironment(extra = {}) {
 
 // Reads lines from `stream` until `pattern` matches one; resolves to the match.
 // Rejects when the process exits first or after `timeoutMs`.
-function waitForLine(child, stream, pattern, what, output, timeoutMs = START_TIMEOUT_MS) {
+function waitForLine(child, stream, pattern, processName, output, timeoutMs = START_TIMEOUT_MS) {
   return new Promise((resolve, reject) => {
     const lines = createInterface({ input: stream });
     const timer = setTimeout(() => {
-      reject(new Error(`${what} printed no line matching ${pattern} within ${timeoutMs} ms; output:\n${output()}`));
+      reject(new Error(`${processName} printed no line matching ${pattern} within ${timeoutMs} ms; output:\n${output()}`));
     }, timeoutMs);
     lines.on('line', (line) => {
       const match = pattern.exec(line);
@@ -49,7 +49,7 @@ function waitForLine(child, stream, pattern, what, output, timeoutMs = START_TIM
     });
     child.once('exit', (code, signal) => {
       clearTimeout(timer);
-      reject(new Error(`${what} exited (status ${code}, signal ${signal}) before it was ready; output:\n${output()}`));
+      reject(new Error(`${processName} exited (status ${code}, signal ${signal}) before it was ready; output:\n${output()}`));
     });
   });
 }
