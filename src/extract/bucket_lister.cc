@@ -49,78 +49,116 @@ catalog::ObjectRecord to_record(const std::string& bucket, const s3::ObjectInfo&
   return record;
 }
 
+// S3 Express One Zone directory buckets ("name--zone-id--x-s3") accept only
+// prefixes that end in the delimiter '/' (a prefix such as "a" gets 400
+// InvalidArgument), per the AWS S3 User Guide on directory buckets.
+bool is_directory_bucket(const std::string& bucket) { return bucket.ends_with("--x-s3"); }
+
 }  // namespace
+
+// What one bucket's listing has produced so far.
+struct Extraction::BucketListing {
+  catalog::BucketResult result;
+  bool received_any = false;
+  std::uint64_t added = 0;
+  std::uint64_t updated = 0;
+  std::vector<catalog::ObjectRecord> records;  // reused for each page
+};
+
+bool Extraction::list_prefix(State& state, BucketListing& listing, const std::string& prefix,
+                             const std::string& delimiter, std::vector<std::string>* found_prefixes) {
+  const std::string& bucket = listing.result.name;
+  s3::ListObjectsRequest request;
+  request.bucket = s3::BucketName(bucket);
+  request.prefix = prefix;
+  request.delimiter = delimiter;
+  request.max_keys = options_.max_keys_per_page;
+  s3::ObjectPaginator pages(*state.client, request);
+
+  for (;;) {
+    if (cancelled_ || state.stop) {
+      listing.result.status = "failed";
+      listing.result.reason = "cancelled";
+      listing.result.message = cancelled_ ? "the job was cancelled" : "the job stopped after an error in another bucket";
+      return false;
+    }
+
+    auto page = pages.next();
+    if (!page) {
+      const s3::S3Error& error = page.error();
+      const auto files = listing.result.files;
+      listing.result = bucket_result_for_error(bucket, error, listing.received_any);
+      listing.result.files = files;
+      if (error.category == s3::ErrorCategory::kAuthentication) {
+        // Credentials that stop working end the job: every other bucket
+        // would fail the same way.
+        std::lock_guard lock(state.mutex);
+        if (!state.fatal) state.fatal = error;
+        state.stop = true;
+      }
+      return false;
+    }
+    if (!page->has_value()) return true;  // the listing is complete
+
+    // Keep only what the filters select: a prefix from a filter is exact,
+    // but a bucket listed whole for one filter may hold keys another filter excludes.
+    listing.records.clear();
+    for (const auto& object : (*page)->objects) {
+      if (!catalog::matches_any(state.filters, bucket, object.key.str())) continue;
+      listing.records.push_back(to_record(bucket, object));
+    }
+    if (found_prefixes != nullptr) {
+      found_prefixes->insert(found_prefixes->end(), (*page)->common_prefixes.begin(), (*page)->common_prefixes.end());
+    }
+    listing.received_any = true;
+    progress_.page_listed((*page)->objects.size());
+
+    auto written = store_.write_objects(source_.id, state.job_id, bucket, listing.records);
+    if (!written) {
+      std::lock_guard lock(state.mutex);
+      if (!state.store_failure) state.store_failure = written.error();
+      state.stop = true;
+      listing.result.status = "failed";
+      listing.result.reason = "internal";
+      listing.result.category = "internal";
+      listing.result.message = "the catalog database failed: " + written.error().message;
+      return false;
+    }
+    listing.result.files += written->first_seen_by_job;
+    listing.added += written->added;
+    listing.updated += written->updated;
+  }
+}
+
+bool Extraction::list_directory_bucket_prefix(State& state, BucketListing& listing, const std::string& prefix) {
+  // List the enclosing folder one level deep: its files that start with the
+  // prefix are written as they come, and its subfolders that start with the
+  // prefix are then listed whole. "a" thus becomes a listing of "" with
+  // delimiter "/" followed by one of "a/", and still selects "ab.txt".
+  const std::string parent = prefix.substr(0, prefix.rfind('/') + 1);
+  std::vector<std::string> subfolders;
+  if (!list_prefix(state, listing, parent, "/", &subfolders)) return false;
+
+  for (const auto& subfolder : subfolders) {
+    if (!subfolder.starts_with(prefix)) continue;
+    if (!list_prefix(state, listing, subfolder, "", nullptr)) return false;
+  }
+  return true;
+}
 
 void Extraction::list_bucket(State& state, const BucketScope& scope) {
   progress_.bucket_started(scope.bucket);
 
-  catalog::BucketResult result;
-  result.name = scope.bucket;
-  result.status = "synced";
-  bool received_any = false;
-  std::uint64_t added = 0;
-  std::uint64_t updated = 0;
-  std::vector<catalog::ObjectRecord> records;
-
+  BucketListing listing;
+  listing.result.name = scope.bucket;
+  listing.result.status = "synced";
   for (const auto& prefix : scope.prefixes) {
-    s3::ListObjectsRequest request;
-    request.bucket = s3::BucketName(scope.bucket);
-    request.prefix = prefix;
-    request.max_keys = options_.max_keys_per_page;
-    s3::ObjectPaginator pages(*state.client, request);
-
-    for (;;) {
-      if (cancelled_ || state.stop) {
-        result.status = "failed";
-        result.reason = "cancelled";
-        result.message = cancelled_ ? "the job was cancelled" : "the job stopped after an error in another bucket";
-        break;
-      }
-
-      auto page = pages.next();
-      if (!page) {
-        const s3::S3Error& error = page.error();
-        const auto files = result.files;
-        result = bucket_result_for_error(scope.bucket, error, received_any);
-        result.files = files;
-        if (error.category == s3::ErrorCategory::kAuthentication) {
-          // Credentials that stop working end the job: every other bucket
-          // would fail the same way.
-          std::lock_guard lock(state.mutex);
-          if (!state.fatal) state.fatal = error;
-          state.stop = true;
-        }
-        break;
-      }
-      if (!page->has_value()) break;  // the listing is complete
-
-      // Keep only what the filters select: a prefix from a filter is exact,
-      // but a bucket listed whole for one filter may hold keys another filter excludes.
-      records.clear();
-      for (const auto& object : (*page)->objects) {
-        if (!catalog::matches_any(state.filters, scope.bucket, object.key.str())) continue;
-        records.push_back(to_record(scope.bucket, object));
-      }
-      received_any = true;
-      progress_.page_listed((*page)->objects.size());
-
-      auto written = store_.write_objects(source_.id, state.job_id, scope.bucket, records);
-      if (!written) {
-        std::lock_guard lock(state.mutex);
-        if (!state.store_failure) state.store_failure = written.error();
-        state.stop = true;
-        result.status = "failed";
-        result.reason = "internal";
-        result.category = "internal";
-        result.message = "the catalog database failed: " + written.error().message;
-        break;
-      }
-      result.files += written->first_seen_by_job;
-      added += written->added;
-      updated += written->updated;
-    }
-    if (result.status != "synced") break;
+    const bool needs_folder_walk = is_directory_bucket(scope.bucket) && !prefix.empty() && !prefix.ends_with('/');
+    const bool listed = needs_folder_walk ? list_directory_bucket_prefix(state, listing, prefix)
+                                          : list_prefix(state, listing, prefix, "", nullptr);
+    if (!listed) break;
   }
+  catalog::BucketResult& result = listing.result;
 
   if (result.status != "synced") {
     const std::string message = "bucket " + scope.bucket + " " + result.status + " (" + result.reason +
@@ -135,8 +173,8 @@ void Extraction::list_bucket(State& state, const BucketScope& scope) {
     if (result.status != "synced" && result.reason != "cancelled") {
       state.warnings.push_back("bucket " + scope.bucket + " " + result.status + ": " + result.message);
     }
-    state.files_added += added;
-    state.files_updated += updated;
+    state.files_added += listing.added;
+    state.files_updated += listing.updated;
     state.results.push_back(std::move(result));
   }
   progress_.bucket_finished(scope.bucket);

@@ -67,6 +67,16 @@ class Extraction {
   // adds its result to the state.
   void list_bucket(State& state, const BucketScope& scope);
 
+  // Walks one ListObjectsV2 listing to its end, writing each page to the
+  // store. Collects CommonPrefixes into `found_prefixes` when it is given.
+  // Returns false when the listing ended early; listing.result then says why.
+  struct BucketListing;
+  bool list_prefix(State& state, BucketListing& listing, const std::string& prefix, const std::string& delimiter,
+                   std::vector<std::string>* found_prefixes);
+  // Lists a prefix that does not end in '/' in a directory bucket, which
+  // rejects such prefixes.
+  bool list_directory_bucket_prefix(State& state, BucketListing& listing, const std::string& prefix);
+
   // Logs a job event to spdlog and to the job's own log in the store.
   void log(const State& state, spdlog::level::level_enum level, const std::string& message);
 
