@@ -56,7 +56,7 @@ bool is_directory_bucket(const std::string& bucket) { return bucket.ends_with("-
 
 }  // namespace
 
-// What one bucket's listing has produced so far.
+// The result and counters of one bucket's listing so far.
 struct Extraction::BucketListing {
   catalog::BucketResult result;
   bool received_any = false;

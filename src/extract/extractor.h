@@ -69,7 +69,7 @@ class Extraction {
 
   // Walks one ListObjectsV2 listing to its end, writing each page to the
   // store. Collects CommonPrefixes into `found_prefixes` when it is given.
-  // Returns false when the listing ended early; listing.result then says why.
+  // Returns false when the listing ended early, and listing.result then records why.
   struct BucketListing;
   bool list_prefix(State& state, BucketListing& listing, const std::string& prefix, const std::string& delimiter,
                    std::vector<std::string>* found_prefixes);
