@@ -17,6 +17,7 @@ struct CommandContext {
 void register_source_commands(CLI::App& app, CommandContext& context);
 void register_extract_command(CLI::App& app, CommandContext& context);
 void register_catalog_commands(CLI::App& app, CommandContext& context);
+void register_serve_command(CLI::App& app, CommandContext& context);
 
 // Prints one JSON value on one line of stdout. Invalid UTF-8 in keys is
 // replaced rather than aborting the output.

@@ -37,6 +37,7 @@ int main(int argc, char** argv) {
   register_source_commands(app, context);
   register_extract_command(app, context);
   register_catalog_commands(app, context);
+  register_serve_command(app, context);
 
   try {
     app.parse(argc, argv);

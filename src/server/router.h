@@ -1,0 +1,47 @@
+// Registers the server's routes on cpp-httplib from OpenAPI-style path
+// templates ("/api/jobs/{id}"), and wraps each handler so that an ApiError
+// or an unexpected exception becomes a JSON error answer and each request is
+// counted under its template. Registration happens before the server runs;
+// afterwards the router is read-only and thread-safe.
+#pragma once
+
+#include <httplib.h>
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "server/metrics.h"
+
+namespace s3cat::server {
+
+struct RouteInfo {
+  std::string method;  // "GET", "POST", "PUT", "PATCH" or "DELETE"
+  // Template: "{id}" matches digits, "{file_path}" the rest of the path
+  // (slashes included, or nothing), any other "{name}" one path segment.
+  std::string path;
+};
+
+class Router {
+ public:
+  using Handler = std::function<void(const httplib::Request&, httplib::Response&)>;
+
+  Router(httplib::Server& server, Metrics& metrics);
+
+  // Registers `handler` for the method and template. Routes match in the
+  // order they were added. Path parameters are request.matches[1], [2], ...
+  void add(const std::string& method, const std::string& path, Handler handler);
+
+  // Every route added, in order.
+  const std::vector<RouteInfo>& routes() const { return routes_; }
+
+ private:
+  httplib::Server& server_;
+  Metrics& metrics_;
+  std::vector<RouteInfo> routes_;
+};
+
+// The regular expression that cpp-httplib matches for a path template.
+std::string template_to_regex(const std::string& path);
+
+}  // namespace s3cat::server
