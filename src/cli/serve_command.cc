@@ -11,6 +11,7 @@
 
 #include "cli/commands.h"
 #include "s3/credentials.h"
+#include "server/request_guard.h"
 #include "server/server.h"
 
 namespace s3cat::cli {
@@ -40,10 +41,6 @@ std::expected<ListenAddress, CommandError> parse_listen(const std::string& text)
   address.port = std::stoi(port);
   if (address.port > 65535) return invalid();
   return address;
-}
-
-bool is_loopback(const std::string& host) {
-  return host == "localhost" || host == "::1" || host.starts_with("127.");
 }
 
 std::string url_host(const std::string& host) {
@@ -88,7 +85,7 @@ void register_serve_command(CLI::App& app, CommandContext& context) {
 
       auto port = server.bind();
       if (!port) return std::unexpected(CommandError{kExitFailed, port.error()});
-      if (!is_loopback(address->host)) {
+      if (!server::is_loopback_host(address->host)) {
         spdlog::warn("listening on {}, which is not a loopback address: the API has no logins yet, so anyone who "
                      "can reach the port can change sources and start jobs",
                      address->host);

@@ -3,6 +3,8 @@
 #include <spdlog/spdlog.h>
 
 #include <chrono>
+#include <cstdint>
+#include <mutex>
 
 #include "server/api_error.h"
 #include "server/context.h"
@@ -16,6 +18,24 @@ namespace {
 // thread, so the logger reads what the handler wrapper set.
 thread_local std::string current_route;
 thread_local std::chrono::steady_clock::time_point request_started;
+
+// Logs a rejected request at most once per 10 seconds, with the number of
+// rejections not logged since, because a hostile page can send many.
+void log_rejection(const httplib::Request& request, const std::string& reason) {
+  static std::mutex mutex;
+  static std::chrono::steady_clock::time_point last_logged;
+  static std::uint64_t unlogged = 0;
+  std::lock_guard lock(mutex);
+  const auto now = std::chrono::steady_clock::now();
+  if (last_logged != std::chrono::steady_clock::time_point() && now - last_logged < std::chrono::seconds(10)) {
+    ++unlogged;
+    return;
+  }
+  spdlog::warn("rejected {} {} ({} more rejected since the last report): {}", request.method, request.path, unlogged,
+               reason);
+  last_logged = now;
+  unlogged = 0;
+}
 
 }  // namespace
 
@@ -44,10 +64,16 @@ std::string template_to_regex(const std::string& path) {
   return regex;
 }
 
-Router::Router(httplib::Server& server, Metrics& metrics) : server_(server), metrics_(metrics) {
-  server_.set_pre_routing_handler([](const httplib::Request&, httplib::Response&) {
+Router::Router(httplib::Server& server, Metrics& metrics, Guard guard) : server_(server), metrics_(metrics) {
+  server_.set_pre_routing_handler([guard = std::move(guard)](const httplib::Request& request,
+                                                             httplib::Response& response) {
     current_route = "unmatched";
     request_started = std::chrono::steady_clock::now();
+    if (const auto reason = guard(request)) {
+      log_rejection(request, *reason);
+      send_error(response, 403, *reason);
+      return httplib::Server::HandlerResponse::Handled;
+    }
     return httplib::Server::HandlerResponse::Unhandled;
   });
   server_.set_logger([this](const httplib::Request& request, const httplib::Response& response) {

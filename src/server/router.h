@@ -8,6 +8,7 @@
 #include <httplib.h>
 
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -25,8 +26,10 @@ struct RouteInfo {
 class Router {
  public:
   using Handler = std::function<void(const httplib::Request&, httplib::Response&)>;
+  // Returns why a request is rejected with 403 before routing, or nullopt.
+  using Guard = std::function<std::optional<std::string>(const httplib::Request&)>;
 
-  Router(httplib::Server& server, Metrics& metrics);
+  Router(httplib::Server& server, Metrics& metrics, Guard guard);
 
   // Registers `handler` for the method and template. Routes match in the
   // order they were added. Path parameters are request.matches[1], [2], ...

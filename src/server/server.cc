@@ -5,6 +5,7 @@
 
 #include "server/context.h"
 #include "server/metrics.h"
+#include "server/request_guard.h"
 
 namespace s3cat::server {
 
@@ -15,7 +16,9 @@ struct CatalogServer::Impl {
         runner(store, options.runner, metrics),
         scheduler(store, runner, options.scheduler),
         context{store, runner, metrics, stopping},
-        router(http, metrics) {}
+        router(http, metrics, [loopback = is_loopback_host(options.host)](const httplib::Request& request) {
+          return rejection_reason(request, loopback);
+        }) {}
 
   ServerOptions options;
   catalog::CatalogStore& store;

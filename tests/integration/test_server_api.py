@@ -791,6 +791,21 @@ class ServiceRoutesTest(ServerTestCase):
                     self.assertTrue(operation.get("summary"))
                     self.assertTrue(operation.get("responses"))
 
+    def test_foreign_origin_and_host_rejected(self) -> None:
+        body = {"name": "web", "endpoint_url": "http://127.0.0.1:9"}
+        self.assert_error(self.server.call("POST", "/api/sources", body, headers={"Origin": "http://evil.example"}),
+                          403)
+        self.assert_error(self.server.call("GET", "/api/sources", headers={"Host": "evil.example:80"}), 403)
+        self.assert_error(self.server.call("DELETE", "/api/sources/web", headers={"Origin": "null"}), 403)
+        self.assertEqual(self.server.call("GET", "/api/sources").json["sources"], [], "nothing was created")
+
+        same_origin = self.server.call("POST", "/api/sources", body, headers={"Origin": self.server.url})
+        self.assertEqual(same_origin.status, 201, same_origin.text)
+        port = self.server.url.rsplit(":", 1)[1]
+        by_name = self.server.call("GET", "/api/sources/web", headers={"Host": f"localhost:{port}"})
+        self.assertEqual(by_name.status, 200, by_name.text)
+        self.assertIn("rejected POST /api/sources", self.server.log())
+
     def test_health_metrics_and_web_files(self) -> None:
         self.assertEqual(self.server.call("GET", "/healthz").json, {"status": "ok"})
         self.server.call("GET", "/api/sources")
