@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the dependencies, builds s3catalog, and runs every test: the unit
-# tests and the integration tests against moto's server, scripted S3 stubs and
-# the built binary, all on 127.0.0.1.
+# tests, the integration tests against moto's server, scripted S3 stubs and
+# the built binary, and the browser test of the web UI, all on 127.0.0.1.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -9,6 +9,20 @@ cd "$(dirname "$0")/.."
 export AWS_EC2_METADATA_DISABLED=true
 
 scripts/install-deps.sh
+
+# The browser test of the web UI needs Debian's chromium and playwright-core.
+if [[ ! -x /usr/bin/chromium ]]; then
+  echo "test.sh: installing chromium for the browser test" >&2
+  sudo_prefix=()
+  if [[ $(id -u) -ne 0 ]]; then sudo_prefix=(sudo); fi
+  "${sudo_prefix[@]}" apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive "${sudo_prefix[@]}" apt-get install -y -qq chromium >/dev/null
+fi
+if command -v npm >/dev/null; then
+  (cd tests/browser && npm ci --no-audit --no-fund)
+else
+  echo "test.sh: npm not found; browser.ui will be skipped" >&2
+fi
 cmake --preset default >/dev/null
 cmake --build --preset default -j "$(nproc)"
 ctest --preset default -j 2 "$@"

@@ -138,6 +138,13 @@ function pathList(paths, itemLink) {
   return h('ul', { class: 'path-list' }, ...paths.map((path) => h('li', {}, itemLink(path))));
 }
 
+// Reads {count, items} of annotated items; a plain array is accepted too.
+function annotationItems(value) {
+  if (Array.isArray(value)) return { count: value.length, items: value };
+  if (!value) return { count: 0, items: [] };
+  return { count: Number(value.count) || 0, items: value.items || [] };
+}
+
 // Renders the response of the preview route (docs/api.md, "Previewing filters").
 export function renderPreview(answer, source) {
   const itemLink = (path) => h('a', {
@@ -156,18 +163,19 @@ export function renderPreview(answer, source) {
 
   const disappearing = answer.files_disappearing || { count: 0, sample: [] };
   const returning = answer.files_returning || { count: 0, sample: [] };
-  const annotationsGone = answer.annotations_disappearing || [];
-  const annotationsBack = answer.annotations_returning || [];
+  const annotationsGone = annotationItems(answer.annotations_disappearing);
+  const annotationsBack = annotationItems(answer.annotations_returning);
 
   const section = (title, count, sample, emptyText, tone) => h('div', { class: `preview-block preview-${tone}` },
     h('h4', { text: `${title}: ${formatCount(count)}` }),
     count ? pathList(sample, itemLink) : h('p', { class: 'muted', text: emptyText }),
     count > sample.length ? h('p', { class: 'muted', text: `… and ${formatCount(count - sample.length)} more.` }) : null);
 
-  const annotationBlock = (title, items, tone) => (items.length ? h('div', { class: `preview-block preview-${tone}` },
-    h('h4', { text: `${title}: ${formatCount(items.length)}` }),
+  const annotationBlock = (title, { count, items }, tone) => (count ? h('div', { class: `preview-block preview-${tone}` },
+    h('h4', { text: `${title}: ${formatCount(count)}` }),
     h('ul', { class: 'path-list' }, ...items.map((item) => h('li', {}, itemLink(item.path),
-      h('span', { class: 'muted', text: ` (${item.kind})` }))))) : null);
+      h('span', { class: 'muted', text: ` (${item.kind})` })))),
+    count > items.length ? h('p', { class: 'muted', text: `… and ${formatCount(count - items.length)} more.` }) : null) : null);
 
   return h('section', { class: 'preview', 'aria-label': 'Filter preview' },
     h('h3', { text: 'Preview' }),

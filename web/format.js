@@ -57,7 +57,9 @@ export function timeElement(text, never = '—') {
 }
 
 export function formatDuration(seconds) {
-  const total = Math.max(0, Math.round(Number(seconds) || 0));
+  const exact = Math.max(0, Number(seconds) || 0);
+  if (exact < 1) return 'under 1 s';
+  const total = Math.round(exact);
   if (total < 60) return `${total} s`;
   const minutes = Math.floor(total / 60);
   if (minutes < 60) return `${minutes} min ${total % 60} s`;
@@ -70,6 +72,14 @@ export function durationBetween(start, end) {
   const to = parseTime(end);
   if (!from || !to) return null;
   return (to.getTime() - from.getTime()) / 1000;
+}
+
+// Who started a job: the API (the UI uses it), a schedule, or, when the
+// trigger is null, a process other than the server (s3catalog extract).
+export function triggerLabel(trigger) {
+  if (trigger === 'api') return 'API or web UI';
+  if (trigger === 'schedule') return 'schedule';
+  return trigger ? String(trigger) : 'command line';
 }
 
 const JOB_STATES = {

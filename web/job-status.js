@@ -4,7 +4,7 @@ import { h, replace, notice, link } from './dom.js';
 import { api } from './api.js';
 import {
   formatCount, formatDuration, jobStateBadge, jobStateLabel, timeElement, reasonText, categoryLabel,
-  bucketStateBadge, plural, durationBetween,
+  bucketStateBadge, plural, durationBetween, triggerLabel,
 } from './format.js';
 import { button } from './components.js';
 
@@ -40,7 +40,7 @@ function progressView(job) {
 
 function bucketTable(buckets) {
   const rows = buckets.map((bucket) => h('tr', { class: bucket.status === 'synced' ? '' : 'row-attention', dataset: { bucket: bucket.name } },
-    h('td', { class: 'mono', text: bucket.name }),
+    h('td', { class: 'mono nowrap', text: bucket.name }),
     h('td', {}, bucketStateBadge(bucket.status)),
     h('td', { class: 'num', text: formatCount(bucket.files) }),
     h('td', {},
@@ -124,7 +124,7 @@ export function jobStatusPanel({ source, onFinish = null, showLogLink = true }) 
       h('span', {}, 'Started ', timeElement(job.started_at)),
       job.finished_at ? h('span', {}, 'Finished ', timeElement(job.finished_at)) : null,
       duration !== null ? h('span', { text: `took ${formatDuration(duration)}` }) : null,
-      job.trigger ? h('span', { class: 'muted', text: `started by ${job.trigger}` }) : null);
+      h('span', { class: 'muted', text: `started from the ${triggerLabel(job.trigger)}` }));
     if (job.status === 'running') {
       replace(body, progressView(job));
       const cancel = button(job.cancel_requested ? 'Cancelling…' : 'Cancel', {

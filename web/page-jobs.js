@@ -2,7 +2,7 @@
 import { h, replace, emptyState, link, notice } from './dom.js';
 import { api, sourceUrl, query } from './api.js';
 import { pageHeader, sourceNav, breadcrumbs, buttonLink, errorNotice } from './components.js';
-import { jobStateBadge, timeElement, formatCount, formatDuration, durationBetween, plural } from './format.js';
+import { jobStateBadge, timeElement, formatCount, formatDuration, durationBetween, plural, triggerLabel } from './format.js';
 import { jobStatusPanel } from './job-status.js';
 
 const PAGE_SIZE = 50;
@@ -45,7 +45,7 @@ export async function renderJobs({ main, params, query: search, setTitle }) {
         job.error ? h('span', { class: 'text-error', text: `${job.error.category}: ${job.error.message}` })
           : h('span', { text: job.summary || '' }),
         skipped ? h('div', { class: 'muted small', text: `${plural(skipped, 'bucket')} not synced` }) : null),
-      h('td', { class: 'muted', text: job.trigger || '' }));
+      h('td', { class: 'muted', text: triggerLabel(job.trigger) }));
   });
   const pager = h('div', { class: 'pager' },
     offset > 0 ? link(`${base}/jobs${query({ offset: Math.max(0, offset - PAGE_SIZE) || null })}`, '← Newer') : null,
@@ -58,7 +58,7 @@ export async function renderJobs({ main, params, query: search, setTitle }) {
         h('th', { scope: 'col', text: 'Job' }), h('th', { scope: 'col', text: 'State' }), h('th', { scope: 'col', text: 'Started' }),
         h('th', { scope: 'col', class: 'num', text: 'Duration' }), h('th', { scope: 'col', class: 'num', text: 'Files' }),
         h('th', { scope: 'col', class: 'num', title: 'added / updated / removed', text: 'Changes' }),
-        h('th', { scope: 'col', text: 'Result' }), h('th', { scope: 'col', text: 'Trigger' }))),
+        h('th', { scope: 'col', text: 'Result' }), h('th', { scope: 'col', text: 'Started from' }))),
       h('tbody', {}, ...rows))),
     pager);
 }

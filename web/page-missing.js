@@ -52,7 +52,6 @@ export async function renderMissing({ main, query: search, setTitle }) {
         h('td', { text: source.title || source.name }),
         h('td', { class: 'annotation-cell' }, chipList(annotation.tags, 'tag'),
           h('div', { class: 'small excerpt', text: plainExcerpt(annotation.description, 140) })),
-        h('td', {}, item.last_seen ? timeElement(item.last_seen) : h('span', { class: 'muted', text: '—' })),
         h('td', { class: 'small' }, annotation.updated_by || '', h('div', { class: 'muted' }, timeElement(annotation.updated_at)))));
     }
   }
@@ -69,7 +68,7 @@ export async function renderMissing({ main, query: search, setTitle }) {
       h('caption', { class: 'visually-hidden', text: 'Annotated items not present' }),
       h('thead', {}, h('tr', {},
         h('th', { scope: 'col', text: 'Item' }), h('th', { scope: 'col', text: 'Source' }),
-        h('th', { scope: 'col', text: 'Annotation' }), h('th', { scope: 'col', text: 'Last seen' }),
+        h('th', { scope: 'col', text: 'Annotation' }),
         h('th', { scope: 'col', text: 'Edited' }))),
       h('tbody', {}, ...rows))));
 }
