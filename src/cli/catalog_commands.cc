@@ -1,4 +1,5 @@
 // `s3catalog files|show|annotate|jobs`: reading and annotating the catalog.
+#include <algorithm>
 #include <cstdlib>
 #include <iostream>
 #include <string>
@@ -158,9 +159,14 @@ void register_show(CLI::App& app, CommandContext& context) {
       auto answer = describe_item(**store, source->id, path, *item);
       if (!answer) return std::unexpected(answer.error());
       if (!*answer) {
-        return std::unexpected(
-            CommandError{kExitFailed, "path " + path + " not found in source " + source_name +
-                                          ": no such file, folder or bucket, and no annotation on it"});
+        std::string message = "path " + path + " not found in source " + source_name +
+                              ": no such file, folder or bucket, and no annotation on it";
+        // A folder named without its trailing '/' reads as a file path.
+        if (!item->key.empty() && !item->key.ends_with('/')) {
+          auto folder = (*store)->get_folder(source->id, {item->bucket, item->key + "/"});
+          if (folder && *folder) message += "; did you mean the folder " + path + "/ ?";
+        }
+        return std::unexpected(CommandError{kExitFailed, message});
       }
       if (json) {
         print_json_line(**answer);
@@ -185,12 +191,24 @@ void register_annotate(CLI::App& app, CommandContext& context) {
   command->add_option("--description", description, "description in Markdown (replaces the current one)");
   command->add_option("--tag", tags, "tag; repeat for several (replaces the current tags)");
   command->add_option("--owner", owners, "owner; repeat for several (replaces the current owners)");
+  static bool clear_tags = false;
+  static bool clear_owners = false;
+  command->add_flag("--clear-tags", clear_tags, "remove every tag");
+  command->add_flag("--clear-owners", clear_owners, "remove every owner");
   command->callback([&context, command] {
     run_command(context, [&]() -> std::expected<int, CommandError> {
       auto item = parse_item_path(path);
       if (!item) return std::unexpected(item.error());
-      if (command->count("--description") + command->count("--tag") + command->count("--owner") == 0) {
-        return std::unexpected(CommandError{kExitUsage, "nothing to annotate: give --description, --tag or --owner"});
+      if (command->count("--description") + command->count("--tag") + command->count("--owner") == 0 &&
+          !clear_tags && !clear_owners) {
+        return std::unexpected(CommandError{
+            kExitUsage, "nothing to annotate: give --description, --tag, --owner, --clear-tags or --clear-owners"});
+      }
+      for (const auto* values : {&tags, &owners}) {
+        if (std::any_of(values->begin(), values->end(), [](const std::string& value) { return value.empty(); })) {
+          return std::unexpected(CommandError{
+              kExitUsage, "empty --tag or --owner value: give a name, or use --clear-tags / --clear-owners"});
+        }
       }
       auto store = open_catalog(context.global);
       if (!store) return std::unexpected(store.error());
@@ -201,6 +219,8 @@ void register_annotate(CLI::App& app, CommandContext& context) {
       if (!current) return std::unexpected(from_store_error(current.error()));
       catalog::Annotation annotation = current->value_or(catalog::Annotation{});
       if (command->count("--description")) annotation.description = description;
+      if (clear_tags) annotation.tags.clear();
+      if (clear_owners) annotation.owners.clear();
       if (command->count("--tag")) annotation.tags = tags;
       if (command->count("--owner")) annotation.owners = owners;
       annotation.updated_by = who_am_i();
