@@ -4,13 +4,18 @@
 Starts moto's server on 127.0.0.1 (a free port), creates a few buckets with
 folders and unusual keys, an IAM user that may list all of them but one,
 registers a source with that user's keys, runs the extraction into a SQLite
-catalog under .demo/, and prints the result and some catalogued files.
+catalog under .demo/, and prints the result and some catalogued files. Then it
+serves the web UI and REST API on 127.0.0.1 until Ctrl-C (skip that with
+--no-serve).
 """
 
 from __future__ import annotations
 
+import argparse
 import os
 import shutil
+import signal
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -70,6 +75,9 @@ def run(args: list[str], env: dict[str, str], stdin: str | None = None, echo: bo
 
 
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--no-serve", action="store_true", help="exit after the extraction instead of serving the UI")
+    serve = not parser.parse_args().no_serve
     if not BINARY.exists():
         raise SystemExit(f"demo: {BINARY} not found; build first with: cmake --preset default && cmake --build build")
     shutil.rmtree(DEMO_DIR, ignore_errors=True)
@@ -99,9 +107,39 @@ def main() -> None:
         print(run(["files", "demo"], env), flush=True)
         print(run(["show", "demo", "/analytics/reports/"], env), flush=True)
 
-    print(f"demo: the catalog is in {DEMO_DIR / 'catalog.db'}; browse it with")
-    print(f"  S3CATALOG_DB=sqlite://{DEMO_DIR / 'catalog.db'} S3CATALOG_SECRET_KEY_FILE={DEMO_DIR / 'secret.key'} "
-          f"{BINARY} files demo")
+        print(f"demo: the catalog is in {DEMO_DIR / 'catalog.db'}; browse it from the shell with")
+        print(f"  S3CATALOG_DB=sqlite://{DEMO_DIR / 'catalog.db'} S3CATALOG_SECRET_KEY_FILE={DEMO_DIR / 'secret.key'} "
+              f"{BINARY} files demo", flush=True)
+        if serve:
+            serve_until_interrupted(env)
+
+
+def free_port(preferred: int) -> int:
+    """Return `preferred` when it is free on 127.0.0.1, else a port the OS picks."""
+    with socket.socket() as probe:
+        try:
+            probe.bind(("127.0.0.1", preferred))
+            return preferred
+        except OSError:
+            probe.bind(("127.0.0.1", 0))
+            return probe.getsockname()[1]
+
+
+def serve_until_interrupted(env: dict[str, str]) -> None:
+    """Run `s3catalog serve` on the demo catalog, with moto still up, until Ctrl-C."""
+    port = free_port(8080)
+    server = subprocess.Popen([str(BINARY), "serve", "--listen", f"127.0.0.1:{port}"], env=env)
+    print(f"demo: open http://127.0.0.1:{port}/ in a browser (Ctrl-C stops the server and the emulator)",
+          flush=True)
+    try:
+        server.wait()
+    except KeyboardInterrupt:
+        server.send_signal(signal.SIGINT)
+        try:
+            server.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
 
 
 if __name__ == "__main__":

@@ -9,6 +9,8 @@ cd "$(dirname "$0")/.."
 export AWS_EC2_METADATA_DISABLED=true
 
 scripts/install-deps.sh
+# install-deps.sh puts moto into .venv when the system Python lacks it.
+if [[ -x .venv/bin/python3 ]]; then export PATH="$PWD/.venv/bin:$PATH"; fi
 
 # The browser test of the web UI needs Debian's chromium and playwright-core.
 if [[ ! -x /usr/bin/chromium ]]; then
@@ -18,11 +20,14 @@ if [[ ! -x /usr/bin/chromium ]]; then
   "${sudo_prefix[@]}" apt-get update -qq
   DEBIAN_FRONTEND=noninteractive "${sudo_prefix[@]}" apt-get install -y -qq chromium >/dev/null
 fi
-if command -v npm >/dev/null; then
-  (cd tests/browser && npm ci --no-audit --no-fund)
-else
-  echo "test.sh: npm not found; browser.ui will be skipped" >&2
+if ! command -v npm >/dev/null; then
+  echo "test.sh: installing nodejs and npm for the browser test" >&2
+  sudo_prefix=()
+  if [[ $(id -u) -ne 0 ]]; then sudo_prefix=(sudo); fi
+  "${sudo_prefix[@]}" apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive "${sudo_prefix[@]}" apt-get install -y -qq nodejs npm >/dev/null
 fi
+(cd tests/browser && npm ci --no-audit --no-fund)
 cmake --preset default >/dev/null
 cmake --build --preset default -j "$(nproc)"
 ctest --preset default -j 2 "$@"
