@@ -14,7 +14,10 @@ export function formatBytes(bytes) {
     scaled /= 1024;
     unit += 1;
   }
-  const digits = scaled >= 100 ? 0 : scaled >= 10 ? 1 : 2;
+  // Three significant digits at most: "512 KiB", "20.5 MiB", "1.25 GiB".
+  let digits = 2;
+  if (scaled >= 100) digits = 0;
+  else if (scaled >= 10) digits = 1;
   return `${scaled.toFixed(digits).replace(/\.?0+$/, '')} ${BYTE_UNITS[unit]}`;
 }
 
@@ -74,8 +77,8 @@ export function durationBetween(start, end) {
   return (to.getTime() - from.getTime()) / 1000;
 }
 
-// Who started a job: the API (the UI uses it), a schedule, or, when the
-// trigger is null, a process other than the server (s3catalog extract).
+// Returns who started a job: the API (which the UI uses), a schedule, or,
+// when the trigger is null, a process other than the server (s3catalog extract).
 export function triggerLabel(trigger) {
   if (trigger === 'api') return 'API or web UI';
   if (trigger === 'schedule') return 'schedule';

@@ -10,6 +10,16 @@ import { navigate } from './nav.js';
 const FILE_PAGE = 200;
 const SORTS = new Set(['name', 'size', 'modified']);
 
+// Download links for the present files of the source, or of the files under
+// `prefix` (a bucket or folder path).
+function exportLinks(source, prefix = '') {
+  const url = (format) => sourceUrl(source, `/export.${format}${query({ prefix })}`);
+  return h('div', { class: 'export-links', role: 'group', 'aria-label': 'Export files' },
+    h('span', { class: 'muted small', text: 'Export' }),
+    h('a', { href: url('csv'), download: true, class: 'button button-secondary button-small', text: 'CSV' }),
+    h('a', { href: url('jsonl'), download: true, class: 'button button-secondary button-small', text: 'JSON Lines' }));
+}
+
 function sizeCell(bytes) {
   return h('td', { class: 'num', title: exactBytes(bytes), text: formatBytes(bytes) });
 }
@@ -38,7 +48,7 @@ async function renderBuckets(main, source, search) {
   const head = [
     breadcrumbs([{ label: 'Sources', href: '/sources' }, { label: title }]),
     pageHeader(title, h('span', {}, h('span', { class: 'mono', text: source.name }), ` · ${plural(source.file_count || 0, 'file')} catalogued`),
-      buttonLink('Search this source', `/search${query({ source: source.name })}`)),
+      buttonLink('Search this source', `/search${query({ source: source.name })}`), exportLinks(source.name)),
     sourceNav(source.name, 'browse'),
   ];
   if (source.running_job_id) {
@@ -99,7 +109,7 @@ function aboutPanel(source, path, item) {
       rollup ? h('p', { class: 'small' },
         `${plural(rollup.file_count, 'file')}, ${formatBytes(rollup.total_bytes)} in total`,
         rollup.newest_modified ? h('span', {}, '; newest ', timeElement(rollup.newest_modified)) : null) : null,
-      link(itemHref(source, path), annotation ? 'Details and annotation' : 'Details · add a description', { class: 'button button-secondary' })));
+      link(itemHref(source, path), annotation ? 'Details and annotation' : 'Details · add a description', { class: 'button button-secondary button-small' })));
 }
 
 async function renderLevel(main, source, path, search) {
@@ -172,7 +182,7 @@ async function renderLevel(main, source, path, search) {
   const head = [
     breadcrumbs(pathCrumbs(source.name, source.title || source.name, path)),
     pageHeader(h('span', {}, title, ' ', item && !item.present ? h('span', { class: 'badge badge-neutral', text: 'not present' }) : null),
-      h('span', { class: 'mono path-line', text: path })),
+      h('span', { class: 'mono path-line', text: path }), exportLinks(source.name, path.endsWith('/') ? path : `${path}/`)),
     aboutPanel(source.name, path, item),
   ];
   const summary = h('p', { class: 'summary-line', text: `${plural(folders.length, 'folder')} and ${plural(filesAnswer.total ?? files.length, 'file')} at this level` });

@@ -157,6 +157,13 @@ describe('s3catalog web UI', { timeout: 600_000 }, () => {
     assert.deepEqual((await names()).map((name) => name.trim()), ['reports/', 'events/', 'README.md']);
     await screenshot('browse-bucket');
 
+    // The bucket's export covers only its own files.
+    const csvAddress = await page.getByRole('link', { name: 'CSV', exact: true }).getAttribute('href');
+    assert.equal(csvAddress, `/api/sources/${SOURCE}/export.csv?prefix=${encodeURIComponent('/analytics/')}`);
+    const csv = await (await page.request.get(server.url + csvAddress)).text();
+    assert.match(csv, /\/analytics\/reports\/q1\.csv/);
+    assert.doesNotMatch(csv, /\/logs\//);
+
     await page.getByRole('link', { name: 'reports/' }).click();
     await page.getByRole('link', { name: 'q1.csv' }).click();
     await page.getByRole('heading', { name: 'q1.csv', level: 1 }).waitFor();
