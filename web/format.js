@@ -18,7 +18,14 @@ export function formatBytes(bytes) {
   let digits = 2;
   if (scaled >= 100) digits = 0;
   else if (scaled >= 10) digits = 1;
-  return `${scaled.toFixed(digits).replace(/\.?0+$/, '')} ${BYTE_UNITS[unit]}`;
+  if (Number(scaled.toFixed(digits)) >= 1024 && unit < BYTE_UNITS.length - 1) {
+    // 1023.9 KiB rounds to 1024 KiB: show it as 1 MiB instead.
+    scaled /= 1024;
+    unit += 1;
+    digits = 2;
+  }
+  // Number() drops trailing zeros of the fraction: "1.50" reads 1.5.
+  return `${Number(scaled.toFixed(digits))} ${BYTE_UNITS[unit]}`;
 }
 
 // Exact byte count with grouping, for titles: "1,536 bytes".

@@ -325,6 +325,14 @@ describe('s3catalog web UI', { timeout: 600_000 }, () => {
     assertNothingRan();
   });
 
+  it('formats sizes in binary units', async () => {
+    const sizes = await page.evaluate(async () => {
+      const { formatBytes } = await import('/format.js');
+      return [0, 512, 1024, 1536, 10752, 100 * 1024 ** 2, 1023.9 * 1024, 1.25 * 1024 ** 3].map(formatBytes);
+    });
+    assert.deepEqual(sizes, ['0 B', '512 B', '1 KiB', '1.5 KiB', '10.5 KiB', '100 MiB', '1 MiB', '1.25 GiB']);
+  });
+
   it('lists the sources with their latest result', async () => {
     await open('/sources');
     const row = page.getByRole('row', { name: /Data lake/ });
