@@ -8,6 +8,7 @@ import { filterEditor } from './filters.js';
 import { jobStatusPanel } from './job-status.js';
 import { timeElement, plural } from './format.js';
 import { navigate } from './nav.js';
+import { connectionTester } from './connection-test.js';
 
 const TABS = [
   ['general', 'General'],
@@ -120,6 +121,8 @@ function credentialsTab(source, refresh) {
   const token = field('Session token (optional)', h('input', { type: 'password', autocomplete: 'off' }),
     'Only for temporary credentials.');
   const newKeys = h('div', { class: 'new-keys' }, h('div', { class: 'field-row' }, keyId.wrapper, secret.wrapper), token.wrapper);
+  const renewToken = field('New session token (optional)', h('input', { type: 'password', autocomplete: 'off' }),
+    `Replaces the stored session token (now ${current.session_token || 'not set'}) and keeps the key ID and secret. Leave blank to keep it.`);
   const roleArn = field('Role ARN (optional)', h('input', { type: 'text', value: source.role_arn || '', spellcheck: 'false', placeholder: 'arn:aws:iam::123456789012:role/catalog-reader' }),
     'Assume this role on top of the credentials above.');
   const externalId = field('External ID (optional)', h('input', { type: 'text', value: source.external_id || '', spellcheck: 'false' }));
@@ -128,6 +131,7 @@ function credentialsTab(source, refresh) {
     const access = accessMode.control.checked;
     keepChoice.hidden = !access || !hasKeys;
     newKeys.hidden = !access || (hasKeys && keepRadio.checked);
+    renewToken.wrapper.hidden = !access || !hasKeys || !keepRadio.checked;
   };
   for (const control of [accessMode.control, chainMode.control, keepRadio, replaceRadio]) control.addEventListener('change', sync);
   sync();
@@ -135,40 +139,62 @@ function credentialsTab(source, refresh) {
   const status = h('div', { 'aria-live': 'polite' });
   const { row, submit } = saveRow('Save credentials', status);
   const fields = { access_key_id: keyId, secret_access_key: secret, session_token: token, role_arn: roleArn, external_id: externalId };
+
+  // Reads the form into a PATCH body; returns null after showing the first
+  // problem. Keeping the stored keys leaves `credentials` out, unless a new
+  // session token is given.
+  const collect = () => {
+    clearFieldErrors(fields);
+    renewToken.setError('');
+    status.replaceChildren();
+    const body = { role_arn: roleArn.control.value.trim(), external_id: externalId.control.value.trim() };
+    if (chainMode.control.checked) {
+      if (hasKeys) body.credentials = { access_key_id: '', secret_access_key: '' };
+      return body;
+    }
+    if (hasKeys && keepRadio.checked) {
+      if (renewToken.control.value) body.credentials = { session_token: renewToken.control.value };
+      return body;
+    }
+    const id = keyId.control.value.trim();
+    const key = secret.control.value;
+    if (!id) {
+      keyId.setError('Enter the Access Key ID, or choose the default credential chain.');
+      keyId.control.focus();
+      return null;
+    }
+    if (!key) {
+      secret.setError('Enter the Secret Access Key that belongs to this key ID.');
+      secret.control.focus();
+      return null;
+    }
+    body.credentials = { access_key_id: id, secret_access_key: key };
+    if (token.control.value) body.credentials.session_token = token.control.value;
+    return body;
+  };
+  const tester = connectionTester(() => {
+    const body = collect();
+    return body ? { url: sourceUrl(source.name, '/test-connection'), body } : null;
+  });
   const form = h('form', { class: 'form', novalidate: true, autocomplete: 'off' },
     h('section', { class: 'card' },
       h('h2', { text: 'Credentials' }),
       h('p', { class: 'current-credentials', dataset: { testid: 'current-credentials' } }, h('strong', { text: 'Now: ' }), currentCredentialsText(current)),
       h('fieldset', {}, h('legend', { text: 'How s3catalog signs its requests' }), accessMode.wrapper, chainMode.wrapper),
-      keepChoice, newKeys,
+      keepChoice, renewToken.wrapper, newKeys,
       h('details', { class: 'advanced', open: Boolean(source.role_arn) },
         h('summary', { text: 'Assume a role' }), roleArn.wrapper, externalId.wrapper),
       h('p', { class: 'help', text: 'The credentials need s3:ListAllMyBuckets, and s3:ListBucket on each bucket to catalog. A bucket without ListBucket is skipped, and the job result names it.' })),
+    h('section', { class: 'card' },
+      h('h2', { text: 'Test connection' }),
+      h('p', { class: 'help', text: 'Checks the credentials shown above, saved or not, and which buckets they can list. Nothing is saved.' }),
+      h('div', { class: 'button-row' }, tester.button), tester.output),
     row);
 
   form.addEventListener('submit', async (event) => {
     event.preventDefault();
-    clearFieldErrors(fields);
-    status.replaceChildren();
-    const body = { role_arn: roleArn.control.value.trim(), external_id: externalId.control.value.trim() };
-    if (chainMode.control.checked) {
-      if (hasKeys) body.credentials = { access_key_id: '', secret_access_key: '' };
-    } else if (!hasKeys || replaceRadio.checked) {
-      const id = keyId.control.value.trim();
-      const key = secret.control.value;
-      if (!id) {
-        keyId.setError('Enter the Access Key ID, or choose the default credential chain.');
-        keyId.control.focus();
-        return;
-      }
-      if (!key) {
-        secret.setError('Enter the Secret Access Key that belongs to this key ID.');
-        secret.control.focus();
-        return;
-      }
-      body.credentials = { access_key_id: id, secret_access_key: key };
-      if (token.control.value) body.credentials.session_token = token.control.value;
-    }
+    const body = collect();
+    if (!body) return;
     submit.disabled = true;
     try {
       const saved = await patchSource(source.name, body);

@@ -5,6 +5,7 @@ import { formatCount, jobStateBadge, timeElement } from './format.js';
 import { pageHeader, buttonLink, button, setFlash, takeFlash } from './components.js';
 import { generalFields, showFieldError, clearFieldErrors, NAME_PATTERN, NAME_RULE } from './source-form.js';
 import { filterEditor } from './filters.js';
+import { connectionTester } from './connection-test.js';
 import { navigate } from './nav.js';
 
 function endpointText(source) {
@@ -82,6 +83,36 @@ export async function renderNewSource({ main, setTitle }) {
     general.fields.name.setError(value && !NAME_PATTERN.test(value) ? `Invalid name: ${NAME_RULE}` : '');
   });
 
+  // Reads the form into a create body; returns null after showing the first
+  // problem. A connection test needs no name.
+  const collect = ({ requireName }) => {
+    clearFieldErrors(fields);
+    formError.replaceChildren();
+    const body = { ...general.values(), type: type.control.value };
+    if (!body.title) delete body.title;
+    if (!requireName && !body.name) delete body.name;
+    const id = keyId.control.value.trim();
+    const key = secret.control.value;
+    if (id && !key) {
+      secret.setError('Enter the Secret Access Key that belongs to this key ID, or clear both fields to use the default credential chain.');
+      secret.control.focus();
+      return null;
+    }
+    if (!id && key) {
+      keyId.setError('Enter the Access Key ID of this secret, or clear both fields to use the default credential chain.');
+      keyId.control.focus();
+      return null;
+    }
+    if (id) body.credentials = { access_key_id: id, secret_access_key: key };
+    body.path_prefixes = filters.values();
+    return body;
+  };
+
+  const tester = connectionTester(() => {
+    const body = collect({ requireName: false });
+    return body ? { url: '/api/test-connection', body } : null;
+  });
+
   const submit = button('Add file system', { kind: 'primary', type: 'submit' });
   const form = h('form', { class: 'form', novalidate: true },
     h('section', { class: 'card' }, h('h2', { text: 'File system' }), type.wrapper, general.element),
@@ -90,14 +121,17 @@ export async function renderNewSource({ main, setTitle }) {
       h('p', { class: 'help', text: 'Enter an access key of an IAM user, or leave both fields blank to use the default credential chain (environment variables, shared credentials file, instance role). The key needs s3:ListAllMyBuckets and s3:ListBucket on each bucket to catalog.' }),
       h('div', { class: 'field-row' }, keyId.wrapper, secret.wrapper)),
     h('section', { class: 'card' }, h('h2', { text: 'Path filters (optional)' }), filters.element),
+    h('section', { class: 'card' },
+      h('h2', { text: 'Check before adding' }),
+      h('p', { class: 'help', text: 'Test connection lists the buckets with these settings and tries one listing request per bucket. Nothing is saved.' }),
+      h('div', { class: 'button-row' }, tester.button), tester.output),
     formError,
     h('div', { class: 'button-row' }, submit, link('/sources', 'Cancel', { class: 'button button-secondary' })));
 
   form.addEventListener('submit', async (event) => {
     event.preventDefault();
-    clearFieldErrors(fields);
-    formError.replaceChildren();
-    const body = { ...general.values(), type: type.control.value };
+    const body = collect({ requireName: true });
+    if (!body) return;
     if (!body.name) {
       general.fields.name.setError(`Enter a name: ${NAME_RULE}`);
       general.fields.name.control.focus();
@@ -108,26 +142,11 @@ export async function renderNewSource({ main, setTitle }) {
       general.fields.name.control.focus();
       return;
     }
-    if (!body.title) delete body.title;
-    const id = keyId.control.value.trim();
-    const key = secret.control.value;
-    if (id && !key) {
-      secret.setError('Enter the Secret Access Key that belongs to this key ID, or clear both fields to use the default credential chain.');
-      secret.control.focus();
-      return;
-    }
-    if (!id && key) {
-      keyId.setError('Enter the Access Key ID of this secret, or clear both fields to use the default credential chain.');
-      keyId.control.focus();
-      return;
-    }
-    if (id) body.credentials = { access_key_id: id, secret_access_key: key };
     if (!(await filters.check())) {
       formError.replaceChildren(notice('error', 'Fix the path filters marked above before saving.'));
       filters.textarea.focus();
       return;
     }
-    body.path_prefixes = filters.values();
     submit.disabled = true;
     try {
       const created = await api.post('/api/sources', body);
