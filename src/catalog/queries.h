@@ -63,6 +63,11 @@ struct AnnotatedPage {
   std::uint64_t total = 0;
 };
 
+struct TagCount {
+  std::string tag;
+  std::uint64_t count = 0;  // annotations that have the tag
+};
+
 struct JobPage {
   std::vector<Job> jobs;  // newest first
   std::uint64_t total = 0;

@@ -260,4 +260,24 @@ StoreResult<AnnotatedPage> SqliteStore::list_annotated(std::int64_t source_id, c
   return page;
 }
 
+StoreResult<std::vector<TagCount>> SqliteStore::list_tags(std::optional<std::int64_t> source_id) {
+  auto reader = readers_.acquire();
+  if (!reader) return std::unexpected(reader.error());
+  auto statement = (*reader)->prepare(fmt::format(
+      "SELECT tag.value, count(*) FROM annotations AS note, json_each(note.tags) AS tag {} "
+      "GROUP BY tag.value ORDER BY tag.value",
+      source_id ? "WHERE note.source_id = ?" : ""));
+  if (!statement) return std::unexpected(statement.error());
+  if (source_id) statement->bind(1, *source_id);
+
+  std::vector<TagCount> tags;
+  while (true) {
+    auto row = statement->step();
+    if (!row) return std::unexpected(row.error());
+    if (!*row) break;
+    tags.push_back(TagCount{statement->column_text(0), static_cast<std::uint64_t>(statement->column_int(1))});
+  }
+  return tags;
+}
+
 }  // namespace s3cat::catalog::sqlite

@@ -101,6 +101,7 @@ class SqliteStore final : public CatalogStore {
   StoreResult<FilePage> list_folder_files(std::int64_t source_id, const FolderFilesQuery& query) override;
   StoreResult<AnnotatedPage> list_annotated(std::int64_t source_id, const AnnotatedQuery& query) override;
   StoreResult<SearchPage> search(const SearchQuery& query) override;
+  StoreResult<std::vector<TagCount>> list_tags(std::optional<std::int64_t> source_id) override;
   StoreResult<JobPage> list_jobs_page(std::int64_t source_id, std::size_t limit, std::size_t offset) override;
   StoreResult<void> set_job_trigger(std::int64_t job_id, const std::string& trigger) override;
   StoreResult<std::vector<std::int64_t>> interrupt_abandoned_jobs(bool include_this_process) override;

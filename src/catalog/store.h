@@ -159,6 +159,9 @@ class CatalogStore {
   // Present items matching every criterion given; see SearchQuery. Hits
   // without text are in order of source and path; with text, best match first.
   virtual StoreResult<SearchPage> search(const SearchQuery& query) = 0;
+  // The tags used in annotations, of one source or of all, by tag (bytes
+  // order), with how many annotations use each.
+  virtual StoreResult<std::vector<TagCount>> list_tags(std::optional<std::int64_t> source_id) = 0;
   // One page of the source's jobs, newest first.
   virtual StoreResult<JobPage> list_jobs_page(std::int64_t source_id, std::size_t limit, std::size_t offset) = 0;
   // Records who started the job ("api", "schedule"). kNotFound for an unknown job.

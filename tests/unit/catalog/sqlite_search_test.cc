@@ -152,6 +152,27 @@ TEST_F(SqliteStoreSearch, RemovedSourceLeavesNoIndexRows) {
   EXPECT_EQ(paths(SearchQuery{.text = "quarterly"}).size(), 0u);
 }
 
+TEST_F(SqliteStoreSearch, ListTagsWithCounts) {
+  annotate(logs_, {"logs", "app/2024.log"}, "", {"raw", "pii"});
+  annotate(logs_, {"logs", "app/"}, "", {"raw"});
+  annotate(data_, {"tables", ""}, "", {"finance", "raw"});
+
+  auto all = store_->list_tags(std::nullopt);
+  ASSERT_TRUE(all.has_value()) << all.error().message;
+  ASSERT_EQ(all->size(), 3u);
+  EXPECT_EQ((*all)[0].tag, "finance");
+  EXPECT_EQ((*all)[0].count, 1u);
+  EXPECT_EQ((*all)[1].tag, "pii");
+  EXPECT_EQ((*all)[2].tag, "raw");
+  EXPECT_EQ((*all)[2].count, 3u);
+
+  auto one = store_->list_tags(logs_);
+  ASSERT_TRUE(one.has_value());
+  ASSERT_EQ(one->size(), 2u);
+  EXPECT_EQ((*one)[1].tag, "raw");
+  EXPECT_EQ((*one)[1].count, 2u);
+}
+
 TEST_F(SqliteStoreSearch, ListAnnotatedByPresence) {
   annotate(logs_, {"logs", ""}, "bucket");
   annotate(logs_, {"logs", "app/"}, "folder");
