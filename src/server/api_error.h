@@ -1,6 +1,6 @@
-// The error a route handler raises to answer with an HTTP error status and
+// The error a route handler raises to respond with an HTTP error status and
 // the JSON error body {"error": {"message": ..., "field": ...}}. Thrown inside
-// the server module only; the route wrapper turns it into the answer.
+// the server module only, where the route wrapper turns it into the response.
 #pragma once
 
 #include <stdexcept>

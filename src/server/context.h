@@ -1,5 +1,6 @@
-// What the route handlers share: the store, the job runner, the metrics and
-// the flag that ends long answers (event streams) when the server stops.
+// What the route handlers share: the store, the job runner, the metrics, the
+// S3 client settings and the flag that ends long responses (event streams)
+// when the server stops.
 // The referenced objects outlive the HTTP server; all are thread-safe.
 #pragma once
 
@@ -21,11 +22,13 @@ struct ServerContext {
   JobRunner& runner;
   Metrics& metrics;
   std::atomic<bool>& stopping;
+  const extract::ClientSettings& client_settings;  // for requests to S3 outside jobs
 };
 
 // Route registration, one function per file (routes_*.cc).
 void register_source_routes(Router& router, ServerContext& context);
 void register_filter_routes(Router& router, ServerContext& context);
+void register_connection_routes(Router& router, ServerContext& context);
 void register_job_routes(Router& router, ServerContext& context);
 void register_catalog_routes(Router& router, ServerContext& context);
 void register_search_routes(Router& router, ServerContext& context);

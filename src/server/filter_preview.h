@@ -1,5 +1,5 @@
 // The filter preview: what a proposed filter set would select, computed from
-// the catalog alone (no S3 request), so it sees only what earlier jobs
+// the catalog alone (no S3 request), so it covers only what earlier jobs
 // catalogued. Reads the store; thread-safe.
 #pragma once
 
@@ -10,7 +10,7 @@
 
 namespace s3cat::server {
 
-// Returns the preview answer of POST /api/sources/{name}/filters/preview
+// Returns the response body of POST /api/sources/{name}/filters/preview
 // (docs/api.md) for `proposed` against the source's current filters. Streams
 // the source's files once; memory grows with the number of buckets and the
 // 100-path samples, not with the number of files. Raises ApiError when the

@@ -32,7 +32,7 @@ nlohmann::json folder_json(const catalog::FolderEntry& folder, const std::option
 nlohmann::json bucket_json(const catalog::BucketEntry& bucket, const std::optional<catalog::Annotation>& annotation);
 
 // Serializes for an HTTP body. Bytes that are not UTF-8 (object keys may hold
-// any bytes) become U+FFFD instead of failing the answer.
+// any bytes) become U+FFFD instead of failing the response.
 std::string dump_json(const nlohmann::json& value);
 
 }  // namespace s3cat::server

@@ -62,7 +62,7 @@ std::string Metrics::render() const {
           "# TYPE s3catalog_objects_listed_total counter\n";
   text += fmt::format("s3catalog_objects_listed_total {}\n", objects_listed_.load());
 
-  text += "# HELP s3catalog_http_requests_total HTTP requests answered, by method, route template and status.\n"
+  text += "# HELP s3catalog_http_requests_total HTTP responses sent, by method, route template and status.\n"
           "# TYPE s3catalog_http_requests_total counter\n";
   for (const auto& [key, count] : requests_) {
     const auto& [method, route, status] = key;
@@ -70,7 +70,7 @@ std::string Metrics::render() const {
                         label(method), label(route), status, count);
   }
 
-  text += "# HELP s3catalog_http_request_duration_seconds Time to answer HTTP requests.\n"
+  text += "# HELP s3catalog_http_request_duration_seconds Time from request to response.\n"
           "# TYPE s3catalog_http_request_duration_seconds histogram\n";
   for (const auto& [key, histogram] : durations_) {
     const std::string labels = fmt::format("method=\"{}\",route=\"{}\"", label(key.first), label(key.second));

@@ -26,7 +26,7 @@ bool is_loopback_host(const std::string& host) {
 std::optional<std::string> rejection_reason(const httplib::Request& request, bool loopback_only) {
   const std::string host = request.get_header_value("Host");
   if (loopback_only && !host.empty() && !is_loopback_host(host_name(host))) {
-    return "this server listens on a loopback address and answers only requests to 127.0.0.1, [::1] or "
+    return "this server listens on a loopback address and serves only requests to 127.0.0.1, [::1] or "
            "localhost, not to Host \"" + host + "\"";
   }
   // Browsers send Origin with cross-origin requests, and a form or a simple

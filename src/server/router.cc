@@ -13,11 +13,20 @@
 namespace s3cat::server {
 namespace {
 
-// The template of the route that handles the request on this thread.
-// cpp-httplib runs routing, the handler and the logger of one request on one
-// thread, so the logger reads what the handler wrapper set.
-thread_local std::string current_route;
-thread_local std::chrono::steady_clock::time_point request_started;
+// The request being served on this thread. cpp-httplib runs the pre-routing
+// handler, the route's handler, the error handler and the logger of one
+// request on one thread.
+struct RequestState {
+  std::string route = "unmatched";  // template of the route that handles it
+  std::chrono::steady_clock::time_point started;  // default when no pre-routing ran
+  bool counted = false;  // the metrics have it
+};
+thread_local RequestState current;
+
+std::chrono::steady_clock::duration elapsed() {
+  if (current.started == std::chrono::steady_clock::time_point()) return {};
+  return std::chrono::steady_clock::now() - current.started;
+}
 
 // Logs a rejected request at most once per 10 seconds, with the number of
 // rejections not logged since, because a hostile page can send many.
@@ -64,28 +73,38 @@ std::string template_to_regex(const std::string& path) {
   return regex;
 }
 
+// Counts the request once, before its response is written, so a client
+// that reads /metrics right after a response finds it counted. For a
+// streamed response the duration ends when its handler returns.
+void Router::count(const httplib::Request& request, int status) {
+  if (current.counted) return;
+  current.counted = true;
+  metrics_.request_finished(request.method, current.route, status < 0 ? 200 : status, elapsed());
+}
+
 Router::Router(httplib::Server& server, Metrics& metrics, Guard guard) : server_(server), metrics_(metrics) {
-  server_.set_pre_routing_handler([guard = std::move(guard)](const httplib::Request& request,
-                                                             httplib::Response& response) {
-    current_route = "unmatched";
-    request_started = std::chrono::steady_clock::now();
+  server_.set_pre_routing_handler([this, guard = std::move(guard)](const httplib::Request& request,
+                                                                   httplib::Response& response) {
+    current = RequestState{.started = std::chrono::steady_clock::now()};
     if (const auto reason = guard(request)) {
       log_rejection(request, *reason);
       send_error(response, 403, *reason);
+      count(request, 403);
       return httplib::Server::HandlerResponse::Handled;
     }
     return httplib::Server::HandlerResponse::Unhandled;
   });
   server_.set_logger([this](const httplib::Request& request, const httplib::Response& response) {
-    const auto elapsed = std::chrono::steady_clock::now() - request_started;
-    metrics_.request_finished(request.method, current_route, response.status, elapsed);
+    count(request, response.status);
     spdlog::debug("{} {} {} {:.1f} ms", request.method, request.path, response.status,
-                  std::chrono::duration<double, std::milli>(elapsed).count());
+                  std::chrono::duration<double, std::milli>(elapsed()).count());
+    current = RequestState{};
   });
-  // Answers with a JSON error body for statuses that have none yet: unknown
+  // Gives a JSON error body to error responses that have none yet: unknown
   // routes, a body over the size limit, and the like.
-  server_.set_error_handler(httplib::Server::HandlerWithResponse([](const httplib::Request& request,
-                                                                     httplib::Response& response) {
+  server_.set_error_handler(httplib::Server::HandlerWithResponse([this](const httplib::Request& request,
+                                                                         httplib::Response& response) {
+    count(request, response.status);
     if (!response.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
     std::string message = "the request failed with HTTP status " + std::to_string(response.status);
     if (response.status == 404) message = "no route for " + request.method + " " + request.path;
@@ -98,8 +117,9 @@ Router::Router(httplib::Server& server, Metrics& metrics, Guard guard) : server_
 
 void Router::add(const std::string& method, const std::string& path, Handler handler) {
   routes_.push_back(RouteInfo{method, path});
-  auto wrapped = [path, handler = std::move(handler)](const httplib::Request& request, httplib::Response& response) {
-    current_route = path;
+  auto wrapped = [this, path, handler = std::move(handler)](const httplib::Request& request,
+                                                             httplib::Response& response) {
+    current.route = path;
     try {
       handler(request, response);
     } catch (const ApiError& error) {
@@ -108,6 +128,7 @@ void Router::add(const std::string& method, const std::string& path, Handler han
       spdlog::error("{} {} failed: {}", request.method, request.path, error.what());
       send_error(response, 500, std::string("internal error: ") + error.what());
     }
+    count(request, response.status);
   };
   const std::string pattern = template_to_regex(path);
   if (method == "GET") {

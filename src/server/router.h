@@ -1,6 +1,6 @@
 // Registers the server's routes on cpp-httplib from OpenAPI-style path
 // templates ("/api/jobs/{id}"), and wraps each handler so that an ApiError
-// or an unexpected exception becomes a JSON error answer and each request is
+// or an unexpected exception becomes a JSON error response and each request is
 // counted under its template. Registration happens before the server runs;
 // afterwards the router is read-only and thread-safe.
 #pragma once
@@ -39,6 +39,9 @@ class Router {
   const std::vector<RouteInfo>& routes() const { return routes_; }
 
  private:
+  // Records the request on this thread in the metrics, once.
+  void count(const httplib::Request& request, int status);
+
   httplib::Server& server_;
   Metrics& metrics_;
   std::vector<RouteInfo> routes_;

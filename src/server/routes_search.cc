@@ -1,5 +1,5 @@
 // GET /api/search: files by name, path and metadata, and annotated items by
-// full text.
+// full text. GET /api/tags: the tags in use, for suggestions.
 #include <regex>
 
 #include "server/api_error.h"
@@ -58,6 +58,18 @@ void register_search_routes(Router& router, ServerContext& context) {
                          {"annotation", annotation_json(hit.annotation)}});
     }
     send_json(response, 200, {{"results", results}, {"total", page.total}});
+  });
+
+  router.add("GET", "/api/tags", [&context](const httplib::Request& request, httplib::Response& response) {
+    std::optional<std::int64_t> source_id;
+    if (const auto source = query_string(request, "source"); source && !source->empty()) {
+      source_id = value_or_throw(context.store.get_source_without_secrets(*source)).id;
+    }
+    nlohmann::json tags = nlohmann::json::array();
+    for (const catalog::TagCount& tag : value_or_throw(context.store.list_tags(source_id))) {
+      tags.push_back({{"tag", tag.tag}, {"count", tag.count}});
+    }
+    send_json(response, 200, {{"tags", tags}});
   });
 }
 

@@ -15,7 +15,7 @@ struct CatalogServer::Impl {
         store(store),
         runner(store, options.runner, metrics),
         scheduler(store, runner, options.scheduler),
-        context{store, runner, metrics, stopping},
+        context{store, runner, metrics, stopping, options.runner.client},
         router(http, metrics, [loopback = is_loopback_host(options.host)](const httplib::Request& request) {
           return rejection_reason(request, loopback);
         }) {}
@@ -41,6 +41,7 @@ CatalogServer::CatalogServer(catalog::CatalogStore& store, ServerOptions options
   ServerContext& context = impl_->context;
   register_source_routes(router, context);
   register_filter_routes(router, context);
+  register_connection_routes(router, context);
   register_job_routes(router, context);
   register_catalog_routes(router, context);
   register_search_routes(router, context);

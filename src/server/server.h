@@ -20,7 +20,7 @@ namespace s3cat::server {
 struct ServerOptions {
   std::string host = "127.0.0.1";
   int port = 8080;  // 0 lets the OS choose a free port
-  // Threads that answer requests. Each open event stream holds one, so this
+  // Threads that serve requests. Each open event stream holds one, so this
   // bounds the number of streams open at once plus the other requests.
   int worker_threads = 32;
   RunnerOptions runner;

@@ -12,7 +12,7 @@ namespace s3cat::server {
 // One event in the text/event-stream format. `data` must be one line.
 std::string sse_event(const std::string& event, const std::string& data);
 
-// Answers with a stream of "progress" events about every 500 ms while the
+// Responds with a stream of "progress" events about every 500 ms while the
 // job runs, then one "result" event with the final job, and closes. The
 // stream also ends when the client goes away or the server stops. The job
 // must exist.

@@ -16,7 +16,7 @@ struct StaticFile {
 // The file for a request path ("/" is index.html). A path without a file
 // extension that matches no file gets index.html, so the UI can route by
 // URL. nullopt for other unknown paths. Without an embedded index.html, a
-// built-in page that links to the API description stands in.
+// built-in page that links to the API description is returned instead.
 std::optional<StaticFile> find_static_file(const std::string& path);
 
 // The MIME type for a file name, by extension.

@@ -23,7 +23,7 @@ import urllib.request
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from harness import CatalogTestCase, GeneratedPages, MotoServer, Obj, Stall, s3catalog_binary
+from harness import CatalogTestCase, GeneratedPages, MotoServer, Obj, S3Error, Stall, s3catalog_binary
 
 SECRET = "wJalrXUtnFEMI-K7MDENG-bPxRfiCYEXAMPLEKEY"
 KEY_ID = "AKIAIOSFODNN7EXAMPLE"
@@ -266,6 +266,13 @@ class SourcesTest(ServerTestCase):
         self.assertNotIn("token-value", patched.text)
         shown, _ = self.cli_json("source", "show", "prod", "--json", expect_status=0)
         self.assertEqual(shown["credentials"]["session_token"], "set")
+
+        # A session token alone keeps the key ID and the secret.
+        renewed = self.server.call("PATCH", "/api/sources/prod", {"credentials": {"session_token": ""}})
+        self.assertEqual(renewed.status, 200, renewed.text)
+        self.assertEqual(renewed.json["credentials"]["secret_access_key"], "set")
+        self.assertEqual(renewed.json["credentials"]["session_token"], "not set")
+        self.assertEqual(renewed.json["credentials"]["access_key_id_last4"], "MPLE")
 
         blank = self.server.call("PATCH", "/api/sources/prod",
                                  {"credentials": {"access_key_id": "", "secret_access_key": ""}, "schedule": None})
@@ -551,8 +558,13 @@ class MotoCatalogTest(ServerTestCase):
         self.assertEqual(paths("source=moto&limit=2&offset=1"), ["/alpha/docs/guide.md", "/alpha/docs/readme.md"])
         self.assertEqual(len(paths("modified_after=2000-01-01")), 6)
         self.assertEqual(paths("modified_before=2000-01-01"), [])
-        self.server.call("PUT", "/api/sources/moto/annotations?path=/beta/b.bin", {"tags": ["binary"]})
+        self.server.call("PUT", "/api/sources/moto/annotations?path=/beta/b.bin", {"tags": ["binary", "raw"]})
+        self.server.call("PUT", "/api/sources/moto/annotations?path=/alpha/", {"tags": ["raw"]})
         self.assertEqual(paths("tag=binary"), ["/beta/b.bin"])
+        self.assertEqual(self.server.call("GET", "/api/tags?source=moto").json["tags"],
+                         [{"tag": "binary", "count": 1}, {"tag": "raw", "count": 2}])
+        self.assertEqual(len(self.server.call("GET", "/api/tags").json["tags"]), 2)
+        self.assert_error(self.server.call("GET", "/api/tags?source=missing"), 404)
 
         self.assert_error(self.server.call("GET", "/api/search?modified_after=yesterday"), 400, "modified_after")
         self.assert_error(self.server.call("GET", "/api/search?min_size=-1"), 400, "min_size")
@@ -744,6 +756,71 @@ class StubJobsTest(ServerTestCase):
         self.assert_error(self.server.call("GET", "/api/sources/odd/export.csv?prefix=odd"), 400, "prefix")
         self.assert_error(self.server.call("GET", "/api/sources/missing/export.csv"), 404)
 
+    def test_connection_reports_each_bucket(self) -> None:
+        stub = self.start_stub()
+        stub.add_bucket("open", objects=["a.txt"])
+        # A required header that the client never sends: every request gets 403 AccessDenied.
+        stub.add_bucket("closed", objects=["b.txt"], require_headers={"x-never-sent": "1"})
+        self.create_source("conn", stub.endpoint)
+
+        reply = self.server.call("POST", "/api/sources/conn/test-connection")
+        self.assertEqual(reply.status, 200, reply.text)
+        result = reply.json
+        self.assertFalse(result["ok"])
+        self.assertIsNone(result["error"])
+        self.assertEqual(result["list_buckets"], "ok")
+        readable = {bucket["name"]: bucket["readable"] for bucket in result["buckets"]}
+        self.assertEqual(readable, {"open": True, "closed": False})
+        closed = next(bucket for bucket in result["buckets"] if bucket["name"] == "closed")
+        self.assertEqual(closed["error"]["category"], "permissions")
+        self.assertTrue(closed["error"]["hint"])
+
+        # Filters given in the body are tested without being saved.
+        only_open = self.server.call("POST", "/api/sources/conn/test-connection", {"path_prefixes": ["/open/"]}).json
+        self.assertTrue(only_open["ok"])
+        self.assertEqual([bucket["name"] for bucket in only_open["buckets"]], ["open"])
+        self.assertEqual(self.server.call("GET", "/api/sources/conn").json["path_prefixes"], [])
+
+        unsaved = self.server.call("POST", "/api/test-connection", {
+            "endpoint_url": stub.endpoint, "addressing": "path",
+            "credentials": {"access_key_id": KEY_ID, "secret_access_key": SECRET}, "path_prefixes": ["/closed"]})
+        self.assertEqual(unsaved.status, 200, unsaved.text)
+        self.assertFalse(unsaved.json["ok"])
+        self.assertEqual([bucket["readable"] for bucket in unsaved.json["buckets"]], [False])
+        self.assertEqual(len(stub.requests_for("open", "ListObjectsV2")), 2, "one probe per check of open")
+        self.assertEqual(stub.requests_for("open", "ListObjectsV2")[0].query.get("max-keys"), "1")
+
+        stub.set_list_buckets(fault=S3Error(403, "InvalidAccessKeyId", "The key does not exist"))
+        rejected = self.server.call("POST", "/api/sources/conn/test-connection").json
+        self.assertFalse(rejected["ok"])
+        self.assertEqual(rejected["error"]["category"], "authentication")
+        self.assertEqual(rejected["list_buckets"], "failed")
+
+        stub.set_list_buckets(fault=S3Error(403, "AccessDenied", "Access Denied"))
+        fallback = self.server.call("POST", "/api/sources/conn/test-connection", {"path_prefixes": ["/open"]}).json
+        self.assertEqual(fallback["list_buckets"], "denied")
+        self.assertTrue(fallback["ok"])
+        self.assertTrue(fallback["warnings"])
+
+        port = self.closed_port()
+        dead = self.server.call("POST", "/api/test-connection", {
+            "endpoint_url": f"http://127.0.0.1:{port}",
+            "credentials": {"access_key_id": KEY_ID, "secret_access_key": SECRET}}).json
+        self.assertFalse(dead["ok"])
+        self.assertEqual(dead["error"]["category"], "network")
+
+        self.assert_error(self.server.call("POST", "/api/sources/missing/test-connection"), 404)
+        self.assert_error(self.server.call("POST", "/api/test-connection", {"addressing": "sideways"}), 400,
+                          "addressing")
+        self.assert_no_secret()
+
+    @staticmethod
+    def closed_port() -> int:
+        """A loopback port that nothing listens on: bound by the OS, then closed."""
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+            probe.bind(("127.0.0.1", 0))
+            return probe.getsockname()[1]
+
     def test_interrupted_job_marked_at_start(self) -> None:
         self.create_source("crashed", "http://127.0.0.1:9")
         self.server.stop()
@@ -823,6 +900,8 @@ class ServiceRoutesTest(ServerTestCase):
         index = self.server.call("GET", "/")
         self.assertEqual(index.status, 200)
         self.assertTrue(index.headers["Content-Type"].startswith("text/html"))
+        self.assertIn("default-src 'self'", index.headers["Content-Security-Policy"])
+        self.assertEqual(index.headers["X-Content-Type-Options"], "nosniff")
         self.assertIn("<html", index.text.lower())
         routed = self.server.call("GET", "/sources/prod/settings")
         self.assertEqual(routed.text, index.text, "a path without an extension gets index.html")

@@ -1,0 +1,22 @@
+// The "Test connection" check of a source: resolves its credentials, lists
+// its buckets and sends one small listing request per bucket in scope, to
+// report which buckets are readable before any extraction runs. Network
+// I/O; writes nothing. Thread-safe.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include "catalog/types.h"
+#include "extract/source_client.h"
+
+namespace s3cat::server {
+
+// Buckets probed at most; the answer names how many more were not checked.
+inline constexpr std::size_t kMaxProbedBuckets = 100;
+
+// Returns the result of POST /api/sources/{name}/test-connection
+// (docs/api.md). Requests are retried at most twice each, so a dead endpoint
+// fails within seconds rather than after a job's full retry budget.
+nlohmann::json test_connection(const catalog::Source& source, const extract::ClientSettings& settings);
+
+}  // namespace s3cat::server
