@@ -215,7 +215,7 @@ struct Client::Impl {
       if (is_expired_token(error) && !refresh_used) {
         refresh_used = true;
         spdlog::warn("refreshing the {} credentials after: {}", credentials->name(), error.describe());
-        auto renewed = credentials->refresh_after_expiry(error);
+        auto renewed = credentials->refresh_after_expiry(error, credentials_now);
         if (!renewed) {
           S3Error refresh_error = with_call(renewed.error(), call);
           refresh_error.category = ErrorCategory::kAuthentication;

@@ -291,6 +291,8 @@ std::optional<std::chrono::sys_seconds> to_utc(const CivilTime& time) {
          minutes(time.offset_minutes);
 }
 
+}  // namespace
+
 std::optional<std::chrono::sys_seconds> parse_timestamp(const std::string& value) {
   const std::string_view text = trim(value);
   std::optional<CivilTime> civil = parse_iso8601(text);
@@ -299,6 +301,8 @@ std::optional<std::chrono::sys_seconds> parse_timestamp(const std::string& value
   if (!civil) return std::nullopt;
   return to_utc(*civil);
 }
+
+namespace {
 
 // "the server's clock is 20 minutes ahead of this machine's", from the two
 // times a RequestTimeTooSkewed document carries.

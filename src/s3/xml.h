@@ -2,6 +2,8 @@
 // complete body: no I/O, thread-safe.
 #pragma once
 
+#include <chrono>
+#include <optional>
 #include <string>
 
 #include "s3/client.h"
@@ -30,6 +32,12 @@ struct ErrorDocument {
   std::string request_time;  // <RequestTime> of RequestTimeTooSkewed: the time the request claimed
 };
 ErrorDocument parse_error_document(const std::string& body);
+
+// Parses a timestamp in the forms S3 and STS send: ISO 8601
+// ("2024-05-01T12:00:00.000Z", with Z, an offset or no zone), the compact
+// X-Amz-Date form ("20240501T120000Z") or an HTTP date ("Wed, 01 May 2024
+// 12:00:00 GMT"). Returns UTC whole seconds, or nullopt for other text.
+std::optional<std::chrono::sys_seconds> parse_timestamp(const std::string& value);
 
 // Normalises S3 timestamps ("2024-05-01T12:00:00.000Z") to whole-second RFC 3339 UTC.
 std::string normalize_timestamp(const std::string& value);

@@ -377,10 +377,10 @@ TEST(ClientRetry, MalformedListingIsNotRetried) {
 // ---------------------------------------------------------------- credentials
 
 // Hands out key A, then key B after an expiry, and counts the refreshes.
-class RefreshingProvider final : public CredentialsProvider {
+class KeySwitchingProvider final : public CredentialsProvider {
  public:
   Result<Credentials> resolve() override { return test_credentials(refreshes_ == 0 ? "AKIAFIRST" : "AKIASECOND"); }
-  Result<Credentials> refresh_after_expiry(const S3Error&) override {
+  Result<Credentials> refresh_after_expiry(const S3Error&, const Credentials&) override {
     ++refreshes_;
     return test_credentials("AKIASECOND");
   }
@@ -403,7 +403,7 @@ class FailingProvider final : public CredentialsProvider {
 };
 
 TEST(ClientCredentials, ExpiredTokenRefreshesAndRetriesOnce) {
-  auto provider = std::make_shared<RefreshingProvider>();
+  auto provider = std::make_shared<KeySwitchingProvider>();
   Harness harness(fast_options(), provider);
   harness.transport->then(answer(400, error_body("ExpiredToken")));
   ListObjectsRequest request = listing("big");
@@ -420,7 +420,7 @@ TEST(ClientCredentials, ExpiredTokenRefreshesAndRetriesOnce) {
 }
 
 TEST(ClientCredentials, SecondExpiryIsReturned) {
-  auto provider = std::make_shared<RefreshingProvider>();
+  auto provider = std::make_shared<KeySwitchingProvider>();
   Harness harness(fast_options(), provider);
   harness.transport->then(answer(403, error_body("ExpiredToken")));
   harness.transport->then(answer(403, error_body("ExpiredToken")));
