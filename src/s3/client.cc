@@ -21,6 +21,9 @@ constexpr char kListBuckets[] = "ListBuckets";
 constexpr char kListObjects[] = "ListObjectsV2";
 constexpr int kMaxBucketPages = 10000;
 constexpr char kUserAgent[] = "s3catalog/0.1";
+// A RequestTimeTooSkewed response whose server time is closer than this to the
+// signing time cannot be fixed by moving the signing clock, so it is not retried.
+constexpr std::chrono::seconds kMinClockCorrection{60};
 
 // One S3 call, before signing: what to request and how to describe it.
 struct Call {
@@ -64,6 +67,24 @@ S3Error broken_response(const Call& call, const HttpResponse& response, S3Error 
   return error;
 }
 
+// "20 min 3 s" for a clock offset.
+std::string describe_duration(std::chrono::seconds duration) {
+  long long seconds = duration.count() < 0 ? -duration.count() : duration.count();
+  const long long hours = seconds / 3600;
+  const long long minutes = seconds % 3600 / 60;
+  seconds %= 60;
+  if (hours > 0) return fmt::format("{} h {} min {} s", hours, minutes, seconds);
+  if (minutes > 0) return fmt::format("{} min {} s", minutes, seconds);
+  return fmt::format("{} s", seconds);
+}
+
+// The server's time from a RequestTimeTooSkewed response: the Date header, else
+// the <ServerTime> element of the error document.
+std::optional<std::chrono::sys_seconds> server_time_of(const HttpResponse& response) {
+  if (auto date = parse_timestamp(response.header("date"))) return date;
+  return parse_timestamp(parse_error_document(response.body).server_time);
+}
+
 std::string listing_context(const ListObjectsRequest& request) {
   std::string context = "listing bucket " + request.bucket.str();
   if (!request.prefix.empty()) context += ", prefix " + request.prefix;
@@ -91,8 +112,10 @@ struct Client::Impl {
   std::shared_ptr<HttpTransport> transport;
   Result<Endpoint> endpoint;
 
-  std::mutex mutex;  // guards clock and bucket_regions
+  std::mutex mutex;  // guards clock, clock_offset and bucket_regions
   std::function<std::chrono::system_clock::time_point()> clock = [] { return std::chrono::system_clock::now(); };
+  // Added to `clock` when signing, after a RequestTimeTooSkewed response revealed the server's time.
+  std::chrono::seconds clock_offset{0};
   std::map<std::string, std::string> bucket_regions;
 
   Impl(ClientOptions client_options, std::shared_ptr<CredentialsProvider> provider,
@@ -104,9 +127,32 @@ struct Client::Impl {
     if (!transport) transport = make_curl_transport(options.transport);
   }
 
+  // The signing time: the clock plus any correction for the server's clock.
   std::chrono::system_clock::time_point now() {
     std::lock_guard lock(mutex);
-    return clock();
+    return clock() + clock_offset;
+  }
+
+  // Moves the signing clock to the server's time of a RequestTimeTooSkewed
+  // response to a request signed at `signed_at`. Returns false, changing
+  // nothing, when the response has no server time or one within
+  // kMinClockCorrection of `signed_at`.
+  bool correct_clock(const HttpResponse& response, std::chrono::system_clock::time_point signed_at) {
+    const auto server_time = server_time_of(response);
+    if (!server_time) return false;
+    const auto skew = std::chrono::duration_cast<std::chrono::seconds>(*server_time - signed_at);
+    if (skew < kMinClockCorrection && skew > -kMinClockCorrection) return false;
+
+    std::chrono::seconds offset;
+    {
+      std::lock_guard lock(mutex);
+      clock_offset += skew;
+      offset = clock_offset;
+    }
+    spdlog::warn("the server's clock is {} {} this machine's: signing requests with a clock offset of {:+} s; "
+                 "synchronise this machine's clock with NTP",
+                 describe_duration(skew), skew.count() > 0 ? "ahead of" : "behind", offset.count());
+    return true;
   }
 
   std::string region_of(const std::string& bucket) {
@@ -124,7 +170,8 @@ struct Client::Impl {
   //   GET http://127.0.0.1:9000/logs?list-type=2&encoding-type=url&max-keys=1000
   // Virtual-hosted:
   //   GET https://logs.s3.eu-west-1.amazonaws.com/?list-type=2&encoding-type=url&max-keys=1000
-  HttpRequest build_request(const Call& call, const Credentials& credentials_now) {
+  HttpRequest build_request(const Call& call, const Credentials& credentials_now,
+                            std::chrono::system_clock::time_point signing_time) {
     const std::string region = region_of(call.bucket);
     std::string host = host_for_region(*endpoint, region);
     std::string path = "/";
@@ -146,7 +193,7 @@ struct Client::Impl {
     if (call.requester_pays) signing.headers.emplace_back("x-amz-request-payer", "requester");
     signing.region = region;
     signing.service = "s3";
-    signing.time = now();
+    signing.time = signing_time;
     const SignedHeaders signed_headers = sign_request(signing, credentials_now);
 
     HttpRequest request;
@@ -171,8 +218,8 @@ struct Client::Impl {
   }
 
   // Sends one call with signing, retries, one credential refresh after
-  // ExpiredToken and one region redirect. Returns the 2xx response or the
-  // final error.
+  // ExpiredToken, one region redirect and one clock correction after
+  // RequestTimeTooSkewed. Returns the 2xx response or the final error.
   Result<HttpResponse> execute(const Call& call) {
     if (!endpoint) return std::unexpected(with_call(endpoint.error(), call));
     if (!credentials) {
@@ -186,6 +233,7 @@ struct Client::Impl {
     std::optional<Credentials> refreshed;
     bool refresh_used = false;
     bool redirect_used = false;
+    bool clock_corrected = false;
     int attempt = 0;  // attempts that count against max_attempts
     int sent = 0;
 
@@ -200,13 +248,24 @@ struct Client::Impl {
         credentials_now = std::move(*resolved);
       }
 
-      const HttpRequest request = build_request(call, credentials_now);
+      const auto signing_time = now();
+      const HttpRequest request = build_request(call, credentials_now, signing_time);
       ++sent;
       auto response = transport->send(request);
       if (response && response->status >= 200 && response->status < 300) return response;
 
       S3Error error = response ? make_response_error(*response, call.operation, call.context)
                                : with_call(response.error(), call);
+      const bool skewed = error.code == "RequestTimeTooSkewed";
+      if (skewed && !clock_corrected && response && correct_clock(*response, signing_time)) {
+        clock_corrected = true;
+        --attempt;  // the retry with the corrected clock is extra
+        continue;
+      }
+      if (skewed && clock_corrected) {
+        error.message += " (the request was signed with the clock corrected to the server's time, and was "
+                         "still rejected)";
+      }
       const auto give_up = [sent](S3Error final_error) {
         final_error.attempts = sent;
         return std::unexpected(std::move(final_error));

@@ -96,8 +96,11 @@ class Client {
 
   // GET /<bucket>?list-type=2&encoding-type=url&... : one page of ListObjectsV2.
   // Network I/O; each attempt is signed anew and retried per options.retry.
-  // An ExpiredToken answer asks the provider to refresh, then retries once.
-  // A region redirect that names the bucket's region is followed once.
+  // An ExpiredToken response asks the provider to refresh, then retries once.
+  // A region redirect that names the bucket's region is followed once. A
+  // RequestTimeTooSkewed response moves the signing clock to the server's time
+  // (its Date header, else <ServerTime>) and retries once, logging a warning
+  // with the offset; the offset then applies to every later request.
   // Malformed XML is an error of category kService, never a short page.
   Result<ListObjectsPage> list_objects_page(const ListObjectsRequest& request);
 

@@ -458,6 +458,69 @@ TEST(ClientCredentials, ProviderErrorIsTheResult) {
   EXPECT_TRUE(harness.transport->requests().empty());
 }
 
+// ---------------------------------------------------------------- clock skew
+
+std::string skew_body(const std::string& server_time) {
+  return error_body("RequestTimeTooSkewed",
+                    "<RequestTime>20240501T120000Z</RequestTime><ServerTime>" + server_time +
+                        "</ServerTime><MaxAllowedSkewMilliseconds>900000</MaxAllowedSkewMilliseconds>");
+}
+
+TEST(ClientClockSkew, CorrectsClockFromDateHeaderAndRetries) {
+  Harness harness;
+  harness.transport->then(answer(403, skew_body("2024-05-01T12:20:00Z"), {{"date", "Wed, 01 May 2024 12:20:00 GMT"}}));
+
+  const auto page = harness.client->list_objects_page(listing("alpha"));
+
+  ASSERT_TRUE(page.has_value()) << page.error().describe();
+  ASSERT_EQ(harness.transport->requests().size(), 2u);
+  EXPECT_EQ(header_of(harness.transport->requests()[0], "X-Amz-Date"), "20240501T120000Z");
+  EXPECT_EQ(header_of(harness.transport->requests()[1], "X-Amz-Date"), "20240501T122000Z");
+
+  // The correction stays for later requests.
+  ASSERT_TRUE(harness.client->list_objects_page(listing("beta")).has_value());
+  EXPECT_EQ(header_of(harness.transport->requests()[2], "X-Amz-Date"), "20240501T122000Z");
+}
+
+TEST(ClientClockSkew, UsesServerTimeWithoutDateHeader) {
+  Harness harness;
+  harness.transport->then(answer(403, skew_body("2024-05-01T11:30:00Z")));
+
+  const auto page = harness.client->list_objects_page(listing("alpha"));
+
+  ASSERT_TRUE(page.has_value()) << page.error().describe();
+  EXPECT_EQ(header_of(harness.transport->requests()[1], "X-Amz-Date"), "20240501T113000Z");
+}
+
+TEST(ClientClockSkew, ServerTimeNearSigningTimeIsNotRetried) {
+  Harness harness;
+  // The Date header agrees with the signing clock, so a correction cannot help.
+  harness.transport->then(answer(403, skew_body("2024-05-01T12:20:00Z"), {{"date", "Wed, 01 May 2024 12:00:10 GMT"}}));
+
+  const auto page = harness.client->list_objects_page(listing("alpha"));
+
+  ASSERT_FALSE(page.has_value());
+  EXPECT_EQ(page.error().category, ErrorCategory::kAuthentication);
+  EXPECT_NE(page.error().message.find("clock"), std::string::npos) << page.error().message;
+  EXPECT_EQ(harness.transport->requests().size(), 1u);
+}
+
+TEST(ClientClockSkew, SecondRejectionIsAuthenticationNamingTheClock) {
+  Harness harness;
+  const std::map<std::string, std::string> headers{{"date", "Wed, 01 May 2024 12:20:00 GMT"}};
+  harness.transport->then(answer(403, skew_body("2024-05-01T12:20:00Z"), headers));
+  harness.transport->then(answer(403, skew_body("2024-05-01T12:40:00Z"), {{"date", "Wed, 01 May 2024 12:40:00 GMT"}}));
+
+  const auto buckets = harness.client->list_buckets();
+
+  ASSERT_FALSE(buckets.has_value());
+  EXPECT_EQ(buckets.error().category, ErrorCategory::kAuthentication);
+  EXPECT_EQ(buckets.error().code, "RequestTimeTooSkewed");
+  EXPECT_NE(buckets.error().message.find("clock corrected"), std::string::npos) << buckets.error().message;
+  EXPECT_NE(buckets.error().hint.find("clock"), std::string::npos);
+  EXPECT_EQ(harness.transport->requests().size(), 2u);
+}
+
 // ---------------------------------------------------------------- regions
 
 TEST(ClientRegion, FollowsRedirectToBucketRegion) {
