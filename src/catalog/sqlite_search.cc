@@ -1,6 +1,10 @@
 // Search and annotation listings of the SQLite store. Substring criteria
 // scan the candidate rows; the full-text criterion uses the FTS5 index over
 // annotations (annotations_fts, see the schema's version 2).
+// NOTE: a search without text reads every present file of the sources in
+// scope (and counts them for the total), so its time grows with the
+// catalog. An FTS5 trigram index on paths would serve substrings from an
+// index at the cost of a larger database and slower syncs.
 #include <fmt/format.h>
 
 #include <variant>

@@ -11,7 +11,7 @@
 
 namespace s3cat::server {
 
-// Buckets probed at most; the answer names how many more were not checked.
+// Maximum number of buckets probed; the result counts the others as not checked.
 inline constexpr std::size_t kMaxProbedBuckets = 100;
 
 // Returns the result of POST /api/sources/{name}/test-connection
