@@ -91,26 +91,31 @@ export async function renderSearch({ main, query: search, setTitle }) {
   const bucketList = h('datalist', { id: 'bucket-options' });
   const bucket = field('Bucket', h('input', { type: 'text', name: 'bucket', value: values.bucket, list: 'bucket-options', autocomplete: 'off', spellcheck: 'false' }));
   const extension = field('Extension', h('input', { type: 'text', name: 'extension', value: values.extension, class: 'narrow', placeholder: 'csv', autocomplete: 'off', spellcheck: 'false' }));
-  const tag = field('Tag', h('input', { type: 'text', name: 'tag', value: values.tag, autocomplete: 'off' }));
+  const tagList = h('datalist', { id: 'tag-options' });
+  const tag = field('Tag', h('input', { type: 'text', name: 'tag', value: values.tag, list: 'tag-options', autocomplete: 'off' }));
   const minSize = sizeInput('Size at least', 'min_size', values.min_size);
   const maxSize = sizeInput('Size at most', 'max_size', values.max_size);
   const after = field('Modified on or after', h('input', { type: 'date', name: 'modified_after', value: values.modified_after }));
   const before = field('Modified on or before', h('input', { type: 'date', name: 'modified_before', value: values.modified_before }));
 
-  // Suggest the buckets of the chosen source.
-  const loadBuckets = async () => {
+  // Suggest the buckets of the chosen source, and the tags in use.
+  const loadSuggestions = async () => {
     bucketList.replaceChildren();
+    tagList.replaceChildren();
     const chosen = sourceSelect.control.value;
-    if (!chosen) return;
     try {
-      const answer = await api.get(sourceUrl(chosen, '/buckets'));
-      bucketList.append(...answer.buckets.map((entry) => h('option', { value: entry.name })));
+      const tags = await api.get(`/api/tags${query({ source: chosen })}`);
+      tagList.append(...(tags.tags || []).map((entry) => h('option', { value: entry.tag, label: `${entry.tag} (${entry.count})` })));
+      if (chosen) {
+        const answer = await api.get(sourceUrl(chosen, '/buckets'));
+        bucketList.append(...answer.buckets.map((entry) => h('option', { value: entry.name })));
+      }
     } catch {
-      // Suggestions are optional.
+      // Suggestions are optional: the fields take free text.
     }
   };
-  sourceSelect.control.addEventListener('change', loadBuckets);
-  loadBuckets();
+  sourceSelect.control.addEventListener('change', loadSuggestions);
+  loadSuggestions();
 
   const form = h('form', { class: 'search-form card', role: 'search' },
     h('div', { class: 'search-main' }, text.wrapper, name.wrapper),
@@ -118,7 +123,7 @@ export async function renderSearch({ main, query: search, setTitle }) {
       h('summary', { text: 'Filters' }),
       h('div', { class: 'filter-grid' }, sourceSelect.wrapper, bucket.wrapper, extension.wrapper, tag.wrapper,
         minSize.wrapper, maxSize.wrapper, after.wrapper, before.wrapper)),
-    bucketList,
+    bucketList, tagList,
     h('div', { class: 'button-row' }, button('Search', { kind: 'primary', type: 'submit' }),
       link('/search', 'Clear', { class: 'button button-secondary' })));
 

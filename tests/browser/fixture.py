@@ -1,10 +1,15 @@
 #!/usr/bin/env python3
-"""Start moto's S3 server with the browser tests' buckets and print how to reach it.
+"""Start the S3 servers of the browser tests and print how to reach them.
+
+moto serves the test buckets. Its keys belong to an IAM user that may list
+every bucket but the denied one, and moto checks signatures and policies.
+A scripted stub serves one large bucket whose pages come slowly, so a job
+stays running long enough to watch its progress and cancel it.
 
 Prints one JSON line on stdout: {"endpoint", "access_key_id",
-"secret_access_key", "denied_bucket", "buckets"}. The keys belong to an IAM
-user that may list every bucket but the denied one; moto checks signatures
-and policies from then on. The server runs until standard input closes.
+"secret_access_key", "denied_bucket", "markup_key", "buckets",
+"slow_endpoint", "slow_bucket"}. The servers run until standard input
+closes.
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "integration"))
 
 from harness.moto import MotoServer  # noqa: E402
+from harness.s3stub import GeneratedPages, S3Stub, Stall  # noqa: E402
 
 DENIED_BUCKET = "finance-restricted"
 # A key that is valid HTML: the UI must show it as text and never run it.
@@ -38,6 +44,12 @@ BUCKETS = {
     DENIED_BUCKET: {"payroll/2024.csv": b"secret,numbers\n"},
 }
 
+SLOW_BUCKET = "slow-archive"
+# 200 pages of 1,000 keys, each page served after SLOW_PAGE_SECONDS: a job
+# over this bucket runs for about a minute unless it is cancelled.
+SLOW_KEYS = 200_000
+SLOW_PAGE_SECONDS = 0.3
+
 READER_POLICY = {
     "Version": "2012-10-17",
     "Statement": [
@@ -51,9 +63,28 @@ READER_POLICY = {
 }
 
 
+def start_slow_stub() -> S3Stub:
+    stub = S3Stub()
+    stub.add_bucket(
+        SLOW_BUCKET,
+        pages=GeneratedPages(SLOW_KEYS, lambda index: "batch/%03d/part-%06d.json" % (index // 1000, index)),
+        handler=lambda request: Stall(SLOW_PAGE_SECONDS) if request.operation == "ListObjectsV2" else None,
+    )
+    stub.set_list_buckets([SLOW_BUCKET])
+    return stub.start()
+
+
 def main() -> None:
     # SIGTERM ends the process through the with-block, so moto stops too.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    stub = start_slow_stub()
+    try:
+        serve(stub)
+    finally:
+        stub.stop()
+
+
+def serve(stub: S3Stub) -> None:
     with MotoServer() as moto:
         for name, objects in BUCKETS.items():
             moto.make_bucket(name, objects)
@@ -68,6 +99,8 @@ def main() -> None:
                     "denied_bucket": DENIED_BUCKET,
                     "markup_key": MARKUP_KEY,
                     "buckets": sorted(BUCKETS),
+                    "slow_endpoint": stub.endpoint,
+                    "slow_bucket": SLOW_BUCKET,
                 }
             ),
             flush=True,

@@ -20,6 +20,7 @@ let browser;
 let page;
 const dialogs = [];
 const pageErrors = [];
+const policyViolations = [];
 
 async function screenshot(name) {
   if (!SCREENSHOTS) return;
@@ -59,9 +60,24 @@ async function setFilters(text) {
   await page.getByRole('status').filter({ hasText: /^Saved/ }).waitFor();
 }
 
+// Clicks "Test connection" and checks the bucket-by-bucket result: every
+// bucket readable but the denied one.
+async function expectConnectionResult() {
+  await page.getByRole('button', { name: 'Test connection' }).click();
+  const result = page.locator('.connection-result');
+  const denied = result.locator(`tr[data-bucket="${fixture.info.denied_bucket}"]`);
+  await denied.waitFor();
+  assert.match(await denied.innerText(), /Not readable/);
+  assert.match(await denied.innerText(), /Permissions/);
+  for (const bucket of ['analytics', 'logs']) {
+    assert.match(await result.locator(`tr[data-bucket="${bucket}"]`).innerText(), /Readable/);
+  }
+}
+
 function assertNothingRan() {
   assert.deepEqual(dialogs, [], 'a dialog opened: markup from the catalog ran as code');
   assert.deepEqual(pageErrors, [], 'the page threw errors');
+  assert.deepEqual(policyViolations, [], 'the page broke the Content-Security-Policy');
 }
 
 describe('s3catalog web UI', { timeout: 600_000 }, () => {
@@ -76,6 +92,9 @@ describe('s3catalog web UI', { timeout: 600_000 }, () => {
       dialog.dismiss().catch(() => {});
     });
     page.on('pageerror', (error) => pageErrors.push(error.message));
+    page.on('console', (message) => {
+      if (/Content Security Policy/i.test(message.text())) policyViolations.push(message.text());
+    });
   });
 
   after(async () => {
@@ -106,6 +125,7 @@ describe('s3catalog web UI', { timeout: 600_000 }, () => {
     await page.getByLabel('Addressing style').selectOption('path');
     await page.getByLabel('Access Key ID').fill(fixture.info.access_key_id);
     await page.getByLabel('Secret Access Key').fill(fixture.info.secret_access_key);
+    await expectConnectionResult();
     await screenshot('add-file-system');
     // Enter in a text field submits the form.
     await page.getByLabel('Secret Access Key').press('Enter');
@@ -125,6 +145,8 @@ describe('s3catalog web UI', { timeout: 600_000 }, () => {
     const values = await page.locator('input').evaluateAll((inputs) => inputs.map((input) => input.value));
     assert.ok(!values.includes(fixture.info.secret_access_key), 'the secret was filled back into a field');
     assert.equal(await page.content().then((html) => html.includes(fixture.info.secret_access_key)), false);
+    // The test uses the stored keys when the form keeps them.
+    await expectConnectionResult();
     await screenshot('credentials');
   });
 
@@ -253,6 +275,8 @@ describe('s3catalog web UI', { timeout: 600_000 }, () => {
     await page.getByLabel('Words in annotations').fill('reconciled');
     await page.getByLabel('Words in annotations').press('Enter');
     await page.waitForURL(/text=reconciled/);
+    // The tag field suggests the tags in use.
+    await page.locator('#tag-options option[value="finance"]').waitFor({ state: 'attached' });
     const result = page.getByRole('row', { name: /q1\.csv/ });
     await result.waitFor();
     assert.match(await result.innerText(), /finance/);
@@ -331,6 +355,39 @@ describe('s3catalog web UI', { timeout: 600_000 }, () => {
       return [0, 512, 1024, 1536, 10752, 100 * 1024 ** 2, 1023.9 * 1024, 1.25 * 1024 ** 3].map(formatBytes);
     });
     assert.deepEqual(sizes, ['0 B', '512 B', '1 KiB', '1.5 KiB', '10.5 KiB', '100 MiB', '1 MiB', '1.25 GiB']);
+  });
+
+  it('shows live progress and cancels a running job', async () => {
+    const created = await page.request.post(`${server.url}/api/sources`, {
+      data: {
+        name: 'archive',
+        title: 'Slow archive',
+        endpoint_url: fixture.info.slow_endpoint,
+        addressing: 'path',
+        credentials: { access_key_id: 'AKIDSTUB', secret_access_key: 'stub-secret' },
+      },
+    });
+    assert.equal(created.status(), 201);
+
+    await open('/sources/archive/settings/extraction');
+    await page.getByRole('button', { name: 'Run Extraction' }).click();
+    const panel = page.locator('[data-testid="job-status"][data-status="running"]');
+    await panel.waitFor();
+    // Progress comes over server-sent events while the bucket is listed.
+    await panel.locator('[data-stat="current"]', { hasText: fixture.info.slow_bucket }).waitFor();
+    await page.waitForFunction(() => {
+      const value = document.querySelector('[data-stat="objects"] .stat-value');
+      return value && Number(value.textContent.replace(/\D/g, '')) >= 2000;
+    });
+    assert.match(await panel.locator('[data-stat="rate"]').innerText(), /objects\/s/);
+    assert.match(await panel.locator('[data-stat="buckets"]').innerText(), /0 \/ 1/);
+    await screenshot('extraction-running');
+
+    await panel.getByRole('button', { name: 'Cancel' }).click();
+    const cancelled = page.locator('[data-testid="job-status"][data-status="cancelled"]');
+    await cancelled.waitFor({ timeout: JOB_TIMEOUT_MS });
+    await cancelled.getByText('Cancelled').first().waitFor();
+    assert.equal(await page.getByRole('button', { name: 'Run Extraction' }).isEnabled(), true);
   });
 
   it('lists the sources with their latest result', async () => {
