@@ -18,10 +18,14 @@ StartResult JobRunner::start(const std::string& source_name, const std::string& 
                                                "the server is shutting down and starts no new jobs"});
   }
 
-  for (auto& entry : entries_) {
-    if (entry->source != source_name || entry->done) continue;
-    wait_for_job_id(lock, *entry);
-    if (entry->job_id != 0) return StartedJob{entry->job_id, false};
+  std::shared_ptr<Entry> running;
+  for (const auto& entry : entries_) {
+    if (entry->source == source_name && !entry->done) running = entry;
+  }
+  if (running) {
+    // The wait releases the lock, so `running` is held by its own pointer.
+    wait_for_job_id(lock, *running);
+    if (running->job_id != 0) return StartedJob{running->job_id, false};
   }
 
   auto source = store_.get_source(source_name);
@@ -30,12 +34,12 @@ StartResult JobRunner::start(const std::string& source_name, const std::string& 
   extract::ExtractOptions extract_options;
   extract_options.max_concurrent_buckets = concurrency;
   extract_options.client = options_.client;
-  auto entry = std::make_unique<Entry>();
+  auto entry = std::make_shared<Entry>();
   entry->source = source_name;
   entry->extraction = std::make_unique<extract::Extraction>(store_, std::move(*source), extract_options);
-  Entry& added = *entry;
-  entries_.push_back(std::move(entry));
+  entries_.push_back(entry);
   metrics_.job_started();
+  Entry& added = *entry;
   added.thread = std::thread([this, &added, trigger] { run(added, trigger); });
 
   wait_for_job_id(lock, added);
@@ -131,7 +135,7 @@ std::optional<std::int64_t> JobRunner::running_job(const std::string& source_nam
 }
 
 void JobRunner::shutdown() {
-  std::vector<std::unique_ptr<Entry>> entries;
+  std::vector<std::shared_ptr<Entry>> entries;
   {
     std::lock_guard lock(mutex_);
     stopping_ = true;
@@ -150,7 +154,7 @@ void JobRunner::shutdown() {
 }
 
 void JobRunner::reap_locked() {
-  std::erase_if(entries_, [](std::unique_ptr<Entry>& entry) {
+  std::erase_if(entries_, [](const std::shared_ptr<Entry>& entry) {
     if (!entry->done) return false;
     if (entry->thread.joinable()) entry->thread.join();
     return true;

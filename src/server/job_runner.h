@@ -91,7 +91,9 @@ class JobRunner {
 
   std::mutex mutex_;
   std::condition_variable changed_;       // an entry got its job id or ended
-  std::vector<std::unique_ptr<Entry>> entries_;  // guarded by mutex_
+  // Shared, so a caller waiting for an entry keeps it alive when another
+  // call reaps it. An entry is removed only after its thread is joined.
+  std::vector<std::shared_ptr<Entry>> entries_;  // guarded by mutex_
   bool stopping_ = false;                         // guarded by mutex_
 };
 

@@ -64,10 +64,13 @@ void Scheduler::run_due_jobs() {
     }
 
     auto started = runner_.start(source.name, "schedule");
-    if (!started) {
+    std::string& last = last_start_error_[source.name];
+    if (!started && started.error().message != last) {
+      // Logged once per distinct message, because the next tick tries again.
       spdlog::warn("scheduler: the scheduled job of source {} did not start: {}", source.name,
                    started.error().message);
     }
+    last = started ? std::string() : started.error().message;
   }
 }
 

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <functional>
+#include <map>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -43,7 +44,10 @@ class Scheduler {
   std::mutex mutex_;
   std::condition_variable wake_;
   bool stopping_ = false;  // guarded by mutex_
-  std::string last_error_;  // used by run_due_jobs only, on one thread at a time
+  // The latest errors, to log each once; used by run_due_jobs only, on one
+  // thread at a time.
+  std::string last_error_;
+  std::map<std::string, std::string> last_start_error_;  // by source name
   std::thread thread_;
 };
 
