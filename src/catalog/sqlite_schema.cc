@@ -159,8 +159,13 @@ INSERT INTO annotations_fts(rowid, description, tags, owners)
   FROM annotations JOIN annotation_keys USING (source_id, bucket, key);
 )sql";
 
+// Version 3: the RoleSessionName of a source's assumed role.
+constexpr const char* kVersion3 = R"sql(
+ALTER TABLE sources ADD COLUMN role_session_name TEXT NOT NULL DEFAULT '';
+)sql";
+
 // Append new migrations; never edit one that has shipped.
-constexpr std::array<const char*, 2> kMigrations{kVersion1, kVersion2};
+constexpr std::array<const char*, 3> kMigrations{kVersion1, kVersion2, kVersion3};
 
 StoreResult<int> read_user_version(Connection& connection) {
   auto statement = connection.prepare("PRAGMA user_version");

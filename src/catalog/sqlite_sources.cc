@@ -2,6 +2,8 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <string_view>
+
 #include <nlohmann/json.hpp>
 
 #include "catalog/path_filter.h"
@@ -13,7 +15,8 @@ namespace {
 
 constexpr const char* kSourceColumns =
     "id, name, title, description, type, endpoint_url, region, addressing, requester_pays, access_key_id, "
-    "secret_access_key, session_token, role_arn, external_id, path_prefixes, created_at, updated_at, schedule_minutes";
+    "secret_access_key, session_token, role_arn, external_id, path_prefixes, created_at, updated_at, schedule_minutes, "
+    "role_session_name";
 
 constexpr int kMaxScheduleMinutes = 525600;
 
@@ -32,6 +35,15 @@ bool is_valid_source_name(const std::string& name) {
   return std::ranges::all_of(name, [&](char c) { return lower_or_digit(c) || c == '-' || c == '_'; });
 }
 
+// STS's rule for RoleSessionName: 2 to 64 characters of [\w+=,.@-].
+bool is_valid_role_session_name(const std::string& name) {
+  if (name.size() < 2 || name.size() > 64) return false;
+  return std::ranges::all_of(name, [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+           std::string_view("_+=,.@-").find(c) != std::string_view::npos;
+  });
+}
+
 StoreResult<void> validate_source(const Source& source) {
   if (!is_valid_source_name(source.name)) {
     return std::unexpected(invalid(fmt::format(
@@ -48,6 +60,15 @@ StoreResult<void> validate_source(const Source& source) {
   }
   if (auto filters = parse_path_filters(source.path_prefixes); !filters) {
     return std::unexpected(invalid(filters.error()));
+  }
+  if (!source.role_arn.empty() && !source.role_arn.starts_with("arn:")) {
+    return std::unexpected(invalid(fmt::format(
+        "invalid role ARN {}: expected arn:aws:iam::ACCOUNT:role/NAME", quote_for_message(source.role_arn))));
+  }
+  if (!source.role_session_name.empty() && !is_valid_role_session_name(source.role_session_name)) {
+    return std::unexpected(invalid(fmt::format(
+        "invalid role session name {}: use 2 to 64 letters, digits or the characters +=,.@_-",
+        quote_for_message(source.role_session_name))));
   }
   if (source.schedule_minutes < 0 || source.schedule_minutes > kMaxScheduleMinutes) {
     return std::unexpected(invalid(fmt::format(
@@ -96,6 +117,7 @@ StoreResult<Source> SqliteStore::source_from_row(const Statement& row, bool decr
   source.created_at = row.column_text(15);
   source.updated_at = row.column_text(16);
   source.schedule_minutes = static_cast<int>(row.column_int(17));
+  source.role_session_name = row.column_text(18);
   if (!decrypt) return source;
 
   if (!row.column_is_null(10)) {
@@ -139,13 +161,14 @@ StoreResult<Source> SqliteStore::write_source(const Source& source, bool create)
       create ? writer_.prepare(
                    "INSERT INTO sources(title, description, type, endpoint_url, region, addressing, requester_pays, "
                    "access_key_id, secret_access_key, session_token, role_arn, external_id, path_prefixes, "
-                   "updated_at, schedule_minutes, name, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                   "updated_at, schedule_minutes, role_session_name, name, created_at) "
+                   "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
                    "ON CONFLICT(name) DO NOTHING")
              : writer_.prepare(
                    "UPDATE sources SET title = ?, description = ?, type = ?, endpoint_url = ?, region = ?, "
                    "addressing = ?, requester_pays = ?, access_key_id = ?, secret_access_key = ?, "
                    "session_token = ?, role_arn = ?, external_id = ?, path_prefixes = ?, updated_at = ?, "
-                   "schedule_minutes = ? WHERE name = ?");
+                   "schedule_minutes = ?, role_session_name = ? WHERE name = ?");
   if (!statement) return std::unexpected(statement.error());
   statement->bind(1, source.title)
       .bind(2, source.description)
@@ -162,8 +185,9 @@ StoreResult<Source> SqliteStore::write_source(const Source& source, bool create)
       .bind(13, *prefixes)
       .bind(14, time)
       .bind(15, std::int64_t{source.schedule_minutes})
-      .bind(16, source.name);
-  if (create) statement->bind(17, time);
+      .bind(16, source.role_session_name)
+      .bind(17, source.name);
+  if (create) statement->bind(18, time);
   CATALOG_RETURN_IF_ERROR(statement->run());
 
   if (writer_.changes() == 0) {

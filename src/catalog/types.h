@@ -25,8 +25,9 @@ struct Source {
   std::string access_key_id;      // empty with the default chain
   std::string secret_access_key;  // plain text in memory only; encrypted at rest
   std::string session_token;      // optional; encrypted at rest
-  std::string role_arn;
-  std::string external_id;
+  std::string role_arn;           // empty: use the credentials as they are
+  std::string external_id;        // sent with AssumeRole; empty: none
+  std::string role_session_name;  // AssumeRole's RoleSessionName; empty: "s3catalog-" and the Unix time
   std::vector<std::string> path_prefixes;  // validated filters: "/bucket" or "/bucket/key-prefix"
   int schedule_minutes = 0;  // periodic extraction interval in minutes; 0 is off
   std::string created_at;

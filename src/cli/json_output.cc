@@ -28,6 +28,7 @@ nlohmann::json source_json(const catalog::Source& source) {
   if (!source.role_arn.empty()) {
     credentials["role_arn"] = source.role_arn;
     credentials["external_id"] = null_if_empty(source.external_id);
+    credentials["role_session_name"] = null_if_empty(source.role_session_name);
   }
 
   return {{"name", source.name},

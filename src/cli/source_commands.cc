@@ -30,6 +30,7 @@ struct SourceFlags {
   bool session_token_from_stdin = false;
   std::string role_arn;
   std::string external_id;
+  std::string role_session_name;
   std::vector<std::string> path_prefixes;
   bool clear_path_prefixes = false;
   bool clear_credentials = false;
@@ -68,6 +69,8 @@ void add_source_options(CLI::App& command, SourceFlags& flags, bool for_update) 
   command.add_option("--session-token", flags.secret_argument)->group("");
   command.add_option("--role-arn", flags.role_arn, "IAM role to assume on top of the credentials");
   command.add_option("--external-id", flags.external_id, "external ID for --role-arn");
+  command.add_option("--role-session-name", flags.role_session_name,
+                     "RoleSessionName for --role-arn (default: s3catalog- and the Unix time)");
   command.add_option("--path-prefix", flags.path_prefixes,
                      "path filter /bucket or /bucket/key-prefix; repeat for several"
                      + std::string(for_update ? " (replaces the current filters)" : ""));
@@ -157,9 +160,20 @@ std::expected<void, CommandError> apply_flags(const SourceFlags& flags, catalog:
     source.session_token = flags.session_token_from_stdin ? read_stdin_line() : std::string();
   }
 
-  if (flags.given("--role-arn")) source.role_arn = flags.role_arn;
+  if (flags.given("--role-arn")) {
+    source.role_arn = flags.role_arn;
+    // Removing the role removes what only applies to it.
+    if (source.role_arn.empty()) {
+      source.external_id.clear();
+      source.role_session_name.clear();
+    }
+  }
   if (flags.given("--external-id")) source.external_id = flags.external_id;
+  if (flags.given("--role-session-name")) source.role_session_name = flags.role_session_name;
   if (!source.external_id.empty() && source.role_arn.empty()) return invalid("--external-id needs --role-arn");
+  if (!source.role_session_name.empty() && source.role_arn.empty()) {
+    return invalid("--role-session-name needs --role-arn");
+  }
 
   if (flags.clear_path_prefixes) source.path_prefixes.clear();
   if (flags.given("--path-prefix")) {
@@ -183,7 +197,12 @@ void print_source_text(const catalog::Source& source) {
   } else {
     std::cout << "credentials:  default chain\n";
   }
-  if (!source.role_arn.empty()) std::cout << "role:         " << source.role_arn << "\n";
+  if (!source.role_arn.empty()) {
+    std::cout << "role:         " << source.role_arn;
+    if (!source.external_id.empty()) std::cout << ", external ID " << source.external_id;
+    if (!source.role_session_name.empty()) std::cout << ", session name " << source.role_session_name;
+    std::cout << "\n";
+  }
   std::cout << "path filters: ";
   if (source.path_prefixes.empty()) std::cout << "(none: every object in every readable bucket)";
   for (std::size_t i = 0; i < source.path_prefixes.size(); ++i) {

@@ -110,15 +110,6 @@ std::expected<ScopePlan, catalog::JobError> Extraction::plan_job(State& state, c
   }
   state.filters = std::move(*filters);
 
-  // TODO: assume role (STS AssumeRole on top of the keys or the chain) is not
-  // implemented; refuse rather than list with the wrong identity.
-  if (!source_.role_arn.empty()) {
-    return std::unexpected(catalog::JobError{
-        "configuration", "the source sets role ARN " + source_.role_arn + ", but assuming a role is not supported yet",
-        "remove the role with `s3catalog source update " + source_.name +
-            " --role-arn \"\"`, or give the role's own credentials"});
-  }
-
   auto client = make_source_client(source_, options_.client);
   if (!client) return std::unexpected(to_job_error(client.error()));
   state.client = std::move(*client);

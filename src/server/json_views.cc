@@ -54,6 +54,7 @@ nlohmann::json source_json(const catalog::Source& source) {
           {"credentials", credentials},
           {"role_arn", null_if_empty(source.role_arn)},
           {"external_id", null_if_empty(source.external_id)},
+          {"role_session_name", null_if_empty(source.role_session_name)},
           {"path_prefixes", source.path_prefixes},
           {"schedule", schedule},
           {"created_at", source.created_at},

@@ -107,8 +107,8 @@ std::vector<std::string> validated_filters(const std::vector<std::string>& filte
 
 void apply_source_body(const nlohmann::json& body, catalog::Source& source, bool create) {
   reject_unknown_fields(body, {"name", "title", "description", "type", "endpoint_url", "region", "addressing",
-                               "requester_pays", "credentials", "role_arn", "external_id", "path_prefixes",
-                               "schedule"});
+                               "requester_pays", "credentials", "role_arn", "external_id", "role_session_name",
+                               "path_prefixes", "schedule"});
 
   if (const auto name = string_member(body, "name", "name")) {
     if (create) {
@@ -153,10 +153,34 @@ void apply_source_body(const nlohmann::json& body, catalog::Source& source, bool
   }
 
   apply_credentials(body, source);
-  if (const auto role = string_member(body, "role_arn", "role_arn")) source.role_arn = *role;
+  if (const auto role = string_member(body, "role_arn", "role_arn")) {
+    source.role_arn = *role;
+    // Removing the role removes what only applies to it.
+    if (role->empty()) {
+      source.external_id.clear();
+      source.role_session_name.clear();
+    }
+  }
   if (const auto external = string_member(body, "external_id", "external_id")) source.external_id = *external;
+  if (const auto session = string_member(body, "role_session_name", "role_session_name")) {
+    static const std::regex kSessionName("[A-Za-z0-9_+=,.@-]{2,64}");
+    if (!session->empty() && !std::regex_match(*session, kSessionName)) {
+      throw_bad_request("invalid role_session_name \"" + *session +
+                            "\": use 2 to 64 letters, digits or the characters +=,.@_-",
+                        "role_session_name");
+    }
+    source.role_session_name = *session;
+  }
+  if (!source.role_arn.empty() && !source.role_arn.starts_with("arn:")) {
+    throw_bad_request("invalid role_arn \"" + source.role_arn + "\": expected arn:aws:iam::ACCOUNT:role/NAME",
+                      "role_arn");
+  }
   if (!source.external_id.empty() && source.role_arn.empty()) {
     throw_bad_request("external_id needs role_arn: give the role to assume, or leave external_id blank", "external_id");
+  }
+  if (!source.role_session_name.empty() && source.role_arn.empty()) {
+    throw_bad_request("role_session_name needs role_arn: give the role to assume, or leave role_session_name blank",
+                      "role_session_name");
   }
 
   if (const auto filters = string_list_member(body, "path_prefixes", "path_prefixes")) {
