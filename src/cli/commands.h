@@ -15,6 +15,8 @@ struct CommandContext {
 };
 
 void register_source_commands(CLI::App& app, CommandContext& context);
+// `source test`, added to the `source` command by register_source_commands.
+void register_source_test_command(CLI::App& source, CommandContext& context);
 void register_extract_command(CLI::App& app, CommandContext& context);
 void register_catalog_commands(CLI::App& app, CommandContext& context);
 void register_serve_command(CLI::App& app, CommandContext& context);

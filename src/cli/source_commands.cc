@@ -301,6 +301,8 @@ void register_source_commands(CLI::App& app, CommandContext& context) {
     });
   });
 
+  register_source_test_command(*source, context);
+
   static std::string remove_name;
   auto* remove = source->add_subcommand("remove", "remove a source with its catalog, annotations and jobs");
   remove->add_option("NAME", remove_name, "source name")->required();
