@@ -349,11 +349,13 @@ nlohmann::json connection_report_json(const ConnectionReport& report) {
   list_all["bucket_count"] = report.list_all_my_buckets.status == "allowed" ? nlohmann::json(report.bucket_count)
                                                                             : nlohmann::json(nullptr);
 
+  const bool all_readable = std::ranges::all_of(
+      report.buckets, [](const BucketCheck& bucket) { return bucket.list_bucket.status == "allowed"; });
   const CredentialsCheck& credentials = report.credentials;
   const IdentityCheck& identity = report.identity;
   return {{"source", report.source},
           {"status", report.status},
-          {"ok", report.status == "ok"},
+          {"ok", !report.error && all_readable},
           {"error", problem_json(report.error)},
           {"credentials",
            {{"mode", credentials.mode},

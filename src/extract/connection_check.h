@@ -95,8 +95,9 @@ ConnectionReport check_connection(const catalog::Source& source, const ClientSet
                                   const ConnectionCheckOptions& options = {});
 
 // The report as JSON (docs/cli.md, "Test connection"). Besides the fields
-// above, it carries `ok` (status is ok), `list_buckets` (ok, denied, failed
-// or skipped) and per bucket `readable`, which the web UI reads.
+// above, it carries `ok` (no error, and every bucket checked is readable),
+// `list_buckets` (ok, denied, failed or skipped) and per bucket `readable`,
+// which the web UI reads.
 nlohmann::json connection_report_json(const ConnectionReport& report);
 
 // "arn:aws:s3:::bucket", with the partition of the region (aws-cn for cn-*,

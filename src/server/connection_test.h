@@ -1,7 +1,7 @@
-// The "Test connection" check of a source: resolves its credentials, lists
-// its buckets and sends one small listing request per bucket in scope, to
-// report which buckets are readable before any extraction runs. Network
-// I/O; writes nothing. Thread-safe.
+// The "Test connection" routes' check of a source: extract::check_connection
+// (credentials and their provider, STS identity, ListBuckets, one small
+// listing per bucket in scope) as JSON. Network I/O; writes nothing.
+// Thread-safe.
 #pragma once
 
 #include <nlohmann/json.hpp>
