@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "s3/http.h"
+#include "s3/metadata_http.h"
 
 namespace s3cat::s3 {
 namespace {
@@ -165,12 +166,35 @@ struct HeaderList {
   void add(const std::string& line) { list = curl_slist_append(list, line.c_str()); }
 };
 
+// Splits "a,b,c" into its non-empty parts.
+std::vector<std::string> split_list(std::string_view text) {
+  std::vector<std::string> parts;
+  while (!text.empty()) {
+    const std::size_t comma = text.find(',');
+    const std::string_view part = trim(text.substr(0, comma));
+    if (!part.empty()) parts.emplace_back(part);
+    if (comma == std::string_view::npos) break;
+    text.remove_prefix(comma + 1);
+  }
+  return parts;
+}
+
 class CurlTransport final : public HttpTransport {
  public:
   explicit CurlTransport(const CurlTransportOptions& options) : options_(options) {
     initialise_curl_once();
     if (options_.ca_bundle.empty()) {
       if (const char* bundle = std::getenv("AWS_CA_BUNDLE"); bundle != nullptr) options_.ca_bundle = bundle;
+    }
+    if (options_.resolve.empty()) {
+      if (const char* resolve = std::getenv("S3CATALOG_TEST_RESOLVE"); resolve != nullptr) {
+        options_.resolve = split_list(resolve);
+      }
+    }
+    for (const std::string& entry : loopback_resolve_entries(options_.resolve)) resolve_.add(entry);
+    if (resolve_.list != nullptr) {
+      static std::once_flag logged;
+      std::call_once(logged, [] { spdlog::warn("test hook: host names are mapped to loopback addresses (S3CATALOG_TEST_RESOLVE)"); });
     }
   }
 
@@ -224,6 +248,7 @@ class CurlTransport final : public HttpTransport {
     curl_easy_setopt(handle, CURLOPT_LOW_SPEED_TIME, static_cast<long>(options_.low_speed_time.count()));
     curl_easy_setopt(handle, CURLOPT_TCP_KEEPALIVE, 1L);
     if (!options_.ca_bundle.empty()) curl_easy_setopt(handle, CURLOPT_CAINFO, options_.ca_bundle.c_str());
+    if (resolve_.list != nullptr) curl_easy_setopt(handle, CURLOPT_RESOLVE, resolve_.list);
 
     if (request.method == "GET") {
       curl_easy_setopt(handle, CURLOPT_HTTPGET, 1L);
@@ -258,6 +283,7 @@ class CurlTransport final : public HttpTransport {
   }
 
   CurlTransportOptions options_;
+  HeaderList resolve_;  // CURLOPT_RESOLVE entries; read-only after construction
   HandlePool pool_;
 };
 
@@ -265,6 +291,26 @@ class CurlTransport final : public HttpTransport {
 
 std::shared_ptr<HttpTransport> make_curl_transport(const CurlTransportOptions& options) {
   return std::make_shared<CurlTransport>(options);
+}
+
+// The test hook must never send a request elsewhere, so only loopback
+// addresses are kept.
+std::vector<std::string> loopback_resolve_entries(const std::vector<std::string>& entries) {
+  std::vector<std::string> kept;
+  for (const std::string& entry : entries) {
+    const std::size_t first = entry.find(':');
+    const std::size_t second = first == std::string::npos ? std::string::npos : entry.find(':', first + 1);
+    std::string address = second == std::string::npos ? std::string() : entry.substr(second + 1);
+    if (address.size() > 2 && address.front() == '[' && address.back() == ']') {
+      address = address.substr(1, address.size() - 2);
+    }
+    if (address.empty() || address == "localhost" || !is_loopback_host(address)) {
+      spdlog::warn("ignoring resolve entry \"{}\": expected host:port:address with a loopback address", entry);
+      continue;
+    }
+    kept.push_back(entry);
+  }
+  return kept;
 }
 
 }  // namespace s3cat::s3

@@ -56,8 +56,18 @@ struct CurlTransportOptions {
   // A response body larger than this fails with TransportFault::kOther. A listing
   // page is about 1 MB, so the default leaves a wide margin.
   std::size_t max_response_bytes = 64 * 1024 * 1024;
+  // Test hook: curl --resolve entries "host:port:address" that map a host name
+  // to a loopback address, so tests can reach an HTTPS stub under the name its
+  // certificate covers. Empty means the S3CATALOG_TEST_RESOLVE variable (a
+  // comma-separated list). Entries whose address is not loopback are ignored.
+  std::vector<std::string> resolve;
 };
 
 std::shared_ptr<HttpTransport> make_curl_transport(const CurlTransportOptions& options);
+
+// Returns the curl --resolve entries ("host:port:address") whose address is a
+// loopback address literal (127.0.0.0/8, ::1 or [::1]), logging a warning for
+// each entry dropped.
+std::vector<std::string> loopback_resolve_entries(const std::vector<std::string>& entries);
 
 }  // namespace s3cat::s3

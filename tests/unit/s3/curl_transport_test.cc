@@ -272,5 +272,31 @@ TEST(CurlTransport, OversizedBodyIsRejected) {
   EXPECT_NE(result.error().message.find("larger than 10 bytes"), std::string::npos);
 }
 
+TEST(CurlTransport, ResolveMapsHostToLoopback) {
+  std::string received;
+  LoopbackServer server([&received](int fd) {
+    received = read_request_head(fd);
+    send_text(fd, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
+  });
+  CurlTransportOptions options = fast_options();
+  const std::string port = std::to_string(server.port());
+  options.resolve = {"s3.test:" + port + ":127.0.0.1"};
+  const auto transport = make_curl_transport(options);
+
+  const auto result = transport->send(get("http://s3.test:" + port + "/bucket"));
+
+  ASSERT_TRUE(result.has_value()) << result.error().describe();
+  EXPECT_EQ(result->body, "ok");
+  EXPECT_NE(received.find("Host: s3.test:" + port + "\r\n"), std::string::npos) << received;
+}
+
+TEST(CurlTransport, ResolveKeepsOnlyLoopbackEntries) {
+  const std::vector<std::string> kept = loopback_resolve_entries(
+      {"s3.test:443:127.0.0.1", "a.s3.test:8443:[::1]", "s3.test:443:192.0.2.1", "s3.test:443:localhost",
+       "malformed", "s3.test:443:"});
+
+  EXPECT_EQ(kept, (std::vector<std::string>{"s3.test:443:127.0.0.1", "a.s3.test:8443:[::1]"}));
+}
+
 }  // namespace
 }  // namespace s3cat::s3
