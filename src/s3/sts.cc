@@ -79,6 +79,9 @@ void specialise_hint(S3Error& error) {
     error.hint =
         "check that the role's trust policy allows these credentials to assume it, that the external ID "
         "matches the one the trust policy requires, and that the caller may call sts:AssumeRole on the role";
+  } else if (error.operation == "GetCallerIdentity" && error.category == ErrorCategory::kPermissions) {
+    error.hint = "GetCallerIdentity needs no IAM permission, so the endpoint either does not offer STS or rejects "
+                 "these credentials";
   } else if (error.operation == "AssumeRoleWithWebIdentity" &&
              (error.category == ErrorCategory::kPermissions || error.category == ErrorCategory::kAuthentication)) {
     error.hint =

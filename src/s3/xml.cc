@@ -401,10 +401,14 @@ ErrorDocument parse_error_document(const std::string& body) {
   pugi::xml_document document;
   if (!document.load_buffer(body.data(), body.size(), kParseOptions, pugi::encoding_utf8)) return result;
 
-  // S3 sends <Error>, while STS and other query APIs wrap it in <ErrorResponse>.
+  // S3 sends <Error>, while STS and other query APIs wrap it in <ErrorResponse>,
+  // and some servers (moto's STS, EC2-style APIs) add an <Errors> level in between.
   pugi::xml_node root = document.document_element();
   pugi::xml_node error = root;
-  if (std::string_view(root.name()) == "ErrorResponse") error = root.child("Error");
+  if (std::string_view(root.name()) == "ErrorResponse" || std::string_view(root.name()) == "Response") {
+    error = root.child("Error");
+    if (!error) error = root.child("Errors").child("Error");
+  }
   if (!error || std::string_view(error.name()) != "Error") return result;
 
   result.code = std::string(trim(child_text(error, "Code")));

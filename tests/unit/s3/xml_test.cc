@@ -287,6 +287,18 @@ TEST(ErrorDocumentParser, ParsesStsErrorResponse) {
   EXPECT_EQ(document.request_id, "abc-123");
 }
 
+TEST(ErrorDocumentParser, ParsesNestedErrorsElement) {
+  // moto's STS and EC2-style APIs put <Errors> between the root and <Error>.
+  const ErrorDocument document = parse_error_document(
+      "<?xml version=\"1.0\" encoding=\"utf-8\"?><ErrorResponse><Errors><Error><Code>SignatureDoesNotMatch</Code>"
+      "<Message>The request signature does not match</Message></Error></Errors>"
+      "<RequestId>req-9</RequestId></ErrorResponse>");
+
+  EXPECT_EQ(document.code, "SignatureDoesNotMatch");
+  EXPECT_EQ(document.message, "The request signature does not match");
+  EXPECT_EQ(document.request_id, "req-9");
+}
+
 TEST(ErrorDocumentParser, ReturnsEmptyFieldsForOtherBodies) {
   const ErrorDocument html = parse_error_document("<html><body>Bad Gateway</body></html>");
   EXPECT_EQ(html.code, "");
