@@ -3,13 +3,37 @@
 // the connection"). Nothing is saved.
 import { h, replace, notice } from './dom.js';
 import { api, isMissingRoute } from './api.js';
-import { button } from './components.js';
-import { categoryLabel, plural } from './format.js';
+import { button, detailList } from './components.js';
+import { categoryLabel, plural, timeElement } from './format.js';
 
 function errorBlock(error) {
   return h('div', { class: 'notice notice-error', role: 'alert' },
     h('p', {}, h('strong', { text: `${categoryLabel(error.category)} error. ` }), error.message || ''),
     error.hint ? h('p', {}, h('strong', { text: 'What to do: ' }), error.hint) : null);
+}
+
+const identityStates = {
+  unavailable: 'Not available: the endpoint offers no STS GetCallerIdentity',
+  failed: 'Rejected by STS',
+};
+
+// Who the credentials are and where they came from; null before the
+// credentials were resolved.
+function credentialsDetails(result) {
+  const credentials = result.credentials || {};
+  const identity = result.identity || {};
+  if (!credentials.provider && !credentials.role_arn) return null;
+  let source = credentials.provider || null;
+  if (source && credentials.access_key_id_last4) source += `, key ID ending in ${credentials.access_key_id_last4}`;
+  let who = null;
+  if (identity.status === 'ok') who = h('span', { class: 'mono', text: identity.arn });
+  else if (identityStates[identity.status]) who = identityStates[identity.status];
+  return detailList([
+    ['Credentials', source],
+    ['Role', credentials.role_arn ? h('span', { class: 'mono', text: credentials.role_arn }) : null],
+    ['Expires', credentials.expires_at ? timeElement(credentials.expires_at) : null],
+    ['Identity', who],
+  ]);
 }
 
 // Renders the response of a test-connection route.
@@ -18,6 +42,8 @@ export function renderConnectionResult(result) {
   const readable = buckets.filter((bucket) => bucket.readable);
   const parts = [];
   if (result.error) parts.push(errorBlock(result.error));
+  const details = credentialsDetails(result);
+  if (details) parts.push(details);
   if (result.ok) {
     parts.push(notice('success', `Connected. ${plural(readable.length, 'bucket')} readable.`));
   } else if (!result.error) {
