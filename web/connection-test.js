@@ -17,22 +17,22 @@ const identityStates = {
   failed: 'Rejected by STS',
 };
 
-// Who the credentials are and where they came from; null before the
-// credentials were resolved.
+// Returns the credentials' provider, role, expiry and STS identity as a
+// details list, or null when the credentials could not be resolved.
 function credentialsDetails(result) {
   const credentials = result.credentials || {};
   const identity = result.identity || {};
   if (!credentials.provider && !credentials.role_arn) return null;
   let source = credentials.provider || null;
   if (source && credentials.access_key_id_last4) source += `, key ID ending in ${credentials.access_key_id_last4}`;
-  let who = null;
-  if (identity.status === 'ok') who = h('span', { class: 'mono', text: identity.arn });
-  else if (identityStates[identity.status]) who = identityStates[identity.status];
+  let identityText = null;
+  if (identity.status === 'ok') identityText = h('span', { class: 'mono', text: identity.arn });
+  else if (identityStates[identity.status]) identityText = identityStates[identity.status];
   return detailList([
     ['Credentials', source],
     ['Role', credentials.role_arn ? h('span', { class: 'mono', text: credentials.role_arn }) : null],
     ['Expires', credentials.expires_at ? timeElement(credentials.expires_at) : null],
-    ['Identity', who],
+    ['Identity', identityText],
   ]);
 }
 

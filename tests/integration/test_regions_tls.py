@@ -2,7 +2,7 @@
 
 Each test runs `s3catalog extract` against an S3Stub on 127.0.0.1 and checks
 the job result and the requests the stub received. The TLS tests use the
-stub's HTTPS mode, whose certificate covers s3.test and *.s3.test; the
+stub's HTTPS mode, whose certificate covers s3.test and *.s3.test. The
 S3CATALOG_TEST_RESOLVE test hook maps those names to 127.0.0.1, so TLS
 verification stays on and no name is looked up in DNS.
 """
