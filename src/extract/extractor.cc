@@ -25,10 +25,15 @@ std::string now_rfc3339() {
   return text;
 }
 
-catalog::JobError to_job_error(const s3::S3Error& error) {
+// `credentials_source` is added to the message of an authentication error,
+// so the user knows which keys were rejected.
+catalog::JobError to_job_error(const s3::S3Error& error, const std::string& credentials_source = "") {
   catalog::JobError job_error;
   job_error.category = category_name(error.category);
   job_error.message = error.describe();
+  if (error.category == s3::ErrorCategory::kAuthentication && !credentials_source.empty()) {
+    job_error.message += " (credentials: " + credentials_source + ")";
+  }
   job_error.hint = error.hint.empty() ? s3::hint_for(error.category, error.code, error.operation) : error.hint;
   return job_error;
 }
@@ -95,7 +100,7 @@ std::expected<catalog::Job, StartError> Extraction::run() {
   collect_results(state, job);
 
   if (auto reconciled = reconcile(state, job); !reconciled) return finish_failed(state, job, reconciled.error());
-  if (state.fatal) return finish_failed(state, job, to_job_error(*state.fatal));
+  if (state.fatal) return finish_failed(state, job, to_job_error(*state.fatal, state.credentials_source));
 
   return finish(state, job, std::chrono::steady_clock::now() - started);
 }
@@ -113,6 +118,14 @@ std::expected<ScopePlan, catalog::JobError> Extraction::plan_job(State& state, c
   auto client = make_source_client(source_, options_.client);
   if (!client) return std::unexpected(to_job_error(client.error()));
   state.client = std::move(*client);
+
+  // Resolving before the first request names the keys' source in the job
+  // log, and in the error when S3 rejects them. When resolving fails,
+  // ListBuckets below reports the provider's error.
+  if (auto credentials = state.client->resolve_credentials()) {
+    state.credentials_source = credentials->provider + ", key ID ending " + s3::last_four(credentials->access_key_id);
+    log(state, spdlog::level::info, "credentials: " + state.credentials_source);
+  }
 
   // ListBuckets. When it is denied but filters name buckets, those buckets
   // are listed directly.
@@ -132,7 +145,7 @@ std::expected<ScopePlan, catalog::JobError> Extraction::plan_job(State& state, c
         "path filters were listed: " + listed.error().describe());
     log(state, spdlog::level::warn, job.warnings.back());
   } else {
-    return std::unexpected(to_job_error(listed.error()));
+    return std::unexpected(to_job_error(listed.error(), state.credentials_source));
   }
 
   ScopePlan plan = plan_scope(visible, state.filters);

@@ -35,6 +35,8 @@ struct Extraction::State {
   std::int64_t job_id = 0;
   std::vector<catalog::PathFilter> filters;
   std::unique_ptr<s3::Client> client;
+  // Where the keys came from: "container credentials, key ID ending ABCD".
+  std::string credentials_source;
 
   std::mutex mutex;  // guards the members below
   std::vector<catalog::BucketResult> results;

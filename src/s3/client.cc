@@ -317,6 +317,16 @@ void Client::set_bucket_region(const BucketName& bucket, const Region& region) {
   impl_->remember_region(bucket.str(), region.str());
 }
 
+Result<Credentials> Client::resolve_credentials() {
+  if (!impl_->credentials) {
+    S3Error error;
+    error.message = "the client has no credentials provider";
+    error.category = ErrorCategory::kInternal;
+    return std::unexpected(error);
+  }
+  return impl_->credentials->resolve();
+}
+
 Result<std::vector<BucketInfo>> Client::list_buckets() {
   std::vector<BucketInfo> buckets;
   std::set<std::string> seen_tokens;

@@ -104,6 +104,11 @@ class Client {
   // Malformed XML is an error of category kService, never a short page.
   Result<ListObjectsPage> list_objects_page(const ListObjectsRequest& request);
 
+  // Returns the credentials the next request is signed with, resolving them
+  // through the provider when needed (the provider's I/O). Errors are the
+  // provider's.
+  Result<Credentials> resolve_credentials();
+
   const ClientOptions& options() const { return options_; }
 
  private:

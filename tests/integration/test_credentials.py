@@ -555,6 +555,16 @@ class SharedProfileTest(MotoRoleTestCase):
         report = self.connection_report("chain")
         self.assertEqual(report["credentials"]["provider"], "credential process (profile default)")
 
+    def test_rejected_keys_name_their_source(self) -> None:
+        self.env["AWS_ACCESS_KEY_ID"] = self.reader_key
+        self.env["AWS_SECRET_ACCESS_KEY"] = "not-the-reader-secret"
+
+        result = self.extract("chain", expect_status=1)
+
+        self.assertEqual(result["error"]["category"], "authentication")
+        self.assertIn(f"(credentials: environment, key ID ending {self.reader_key[-4:]})", result["error"]["message"])
+        self.assertNotIn("not-the-reader-secret", json.dumps(result))
+
     def test_failing_credential_process_fails_job(self) -> None:
         (self.aws / "config").write_text("[default]\ncredential_process = sh -c 'exit 7'\n")
 
