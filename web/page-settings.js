@@ -89,7 +89,7 @@ function generalTab(source, refresh) {
 
 function currentCredentialsText(credentials) {
   if (!credentials || credentials.mode !== 'access_key') {
-    return 'Default credential chain: environment variables, shared credentials file, then the instance role.';
+    return 'Default credential chain: environment variables, shared credentials and config files, web identity, container credentials, then the instance role (IMDSv2).';
   }
   const last4 = credentials.access_key_id_last4 ? `ending in ${credentials.access_key_id_last4}` : '';
   return `Access key ${last4}; secret access key ${credentials.secret_access_key || 'not set'}; session token ${credentials.session_token || 'not set'}.`;
@@ -104,7 +104,7 @@ function credentialsTab(source, refresh) {
     return { control, wrapper: h('div', { class: 'check' }, control, h('label', { for: control.id }, label)) };
   };
   const accessMode = radio('access_key', 'Access key of an IAM user', hasKeys);
-  const chainMode = radio('default_chain', 'Default credential chain (instance role, environment, shared credentials file)', !hasKeys);
+  const chainMode = radio('default_chain', 'Default credential chain (environment, shared files, web identity, container, instance role)', !hasKeys);
 
   const keepName = uniqueId('keep');
   const keepRadio = h('input', { type: 'radio', name: keepName, value: 'keep', id: uniqueId('keep'), checked: true });
@@ -126,6 +126,8 @@ function credentialsTab(source, refresh) {
   const roleArn = field('Role ARN (optional)', h('input', { type: 'text', value: source.role_arn || '', spellcheck: 'false', placeholder: 'arn:aws:iam::123456789012:role/catalog-reader' }),
     'Assume this role on top of the credentials above.');
   const externalId = field('External ID (optional)', h('input', { type: 'text', value: source.external_id || '', spellcheck: 'false' }));
+  const sessionName = field('Role session name (optional)', h('input', { type: 'text', value: source.role_session_name || '', spellcheck: 'false', placeholder: 's3catalog-<Unix time>' }),
+    'Names the session in CloudTrail: 2 to 64 letters, digits or +=,.@_-.');
 
   const sync = () => {
     const access = accessMode.control.checked;
@@ -138,7 +140,7 @@ function credentialsTab(source, refresh) {
 
   const status = h('div', { 'aria-live': 'polite' });
   const { row, submit } = saveRow('Save credentials', status);
-  const fields = { access_key_id: keyId, secret_access_key: secret, session_token: token, role_arn: roleArn, external_id: externalId };
+  const fields = { access_key_id: keyId, secret_access_key: secret, session_token: token, role_arn: roleArn, external_id: externalId, role_session_name: sessionName };
 
   // Reads the form into a PATCH body; returns null after showing the first
   // problem. Keeping the stored keys leaves `credentials` out, unless a new
@@ -147,7 +149,7 @@ function credentialsTab(source, refresh) {
     clearFieldErrors(fields);
     renewToken.setError('');
     status.replaceChildren();
-    const body = { role_arn: roleArn.control.value.trim(), external_id: externalId.control.value.trim() };
+    const body = { role_arn: roleArn.control.value.trim(), external_id: externalId.control.value.trim(), role_session_name: sessionName.control.value.trim() };
     if (chainMode.control.checked) {
       if (hasKeys) body.credentials = { access_key_id: '', secret_access_key: '' };
       return body;
@@ -183,7 +185,7 @@ function credentialsTab(source, refresh) {
       h('fieldset', {}, h('legend', { text: 'How s3catalog signs its requests' }), accessMode.wrapper, chainMode.wrapper),
       keepChoice, renewToken.wrapper, newKeys,
       h('details', { class: 'advanced', open: Boolean(source.role_arn) },
-        h('summary', { text: 'Assume a role' }), roleArn.wrapper, externalId.wrapper),
+        h('summary', { text: 'Assume a role' }), roleArn.wrapper, externalId.wrapper, sessionName.wrapper),
       h('p', { class: 'help', text: 'The credentials need s3:ListAllMyBuckets, and s3:ListBucket on each bucket to catalog. A bucket without ListBucket is skipped, and the job result names it.' })),
     h('section', { class: 'card' },
       h('h2', { text: 'Test connection' }),

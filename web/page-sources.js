@@ -118,7 +118,7 @@ export async function renderNewSource({ main, setTitle }) {
     h('section', { class: 'card' }, h('h2', { text: 'File system' }), type.wrapper, general.element),
     h('section', { class: 'card' },
       h('h2', { text: 'Credentials' }),
-      h('p', { class: 'help', text: 'Enter an access key of an IAM user, or leave both fields blank to use the default credential chain (environment variables, shared credentials file, instance role). The key needs s3:ListAllMyBuckets and s3:ListBucket on each bucket to catalog.' }),
+      h('p', { class: 'help', text: 'Enter an access key of an IAM user, or leave both fields blank to use the default credential chain (environment variables, shared credentials and config files, web identity, container credentials, instance role). The key needs s3:ListAllMyBuckets and s3:ListBucket on each bucket to catalog.' }),
       h('div', { class: 'field-row' }, keyId.wrapper, secret.wrapper)),
     h('section', { class: 'card' }, h('h2', { text: 'Path filters (optional)' }), filters.element),
     h('section', { class: 'card' },

@@ -296,6 +296,21 @@ class ApiConnectionTest(MotoConnectionTestCase):
         jobs, _ = self.cli_json("jobs", "prod", "--json", lines=True, expect_status=0)
         self.assertEqual(jobs, [], "the check runs no job")
 
+    def test_role_session_name_saved_and_checked(self) -> None:
+        base = {"endpoint_url": self.moto.endpoint, "addressing": "path",
+                "credentials": {"access_key_id": self.key, "secret_access_key": self.secret},
+                "role_arn": "arn:aws:iam::123456789012:role/catalog-reader"}
+
+        invalid_status, invalid = self.post("/api/sources", {**base, "name": "bad", "role_session_name": "no spaces"})
+        status, created = self.post("/api/sources", {**base, "name": "role", "role_session_name": "catalog-ui"})
+
+        self.assertEqual(invalid_status, 400)
+        self.assertEqual(invalid["error"]["field"], "role_session_name")
+        self.assertEqual(status, 201)
+        self.assertEqual(created["role_session_name"], "catalog-ui")
+        shown, _ = self.cli_json("source", "show", "role", "--json", expect_status=0)
+        self.assertEqual(shown["credentials"]["role_session_name"], "catalog-ui")
+
     def test_unsaved_settings_checked(self) -> None:
         status, report = self.post("/api/test-connection", {
             "endpoint_url": self.moto.endpoint, "addressing": "path",
