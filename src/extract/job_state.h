@@ -35,7 +35,7 @@ struct Extraction::State {
   std::int64_t job_id = 0;
   std::vector<catalog::PathFilter> filters;
   std::unique_ptr<s3::Client> client;
-  // Where the keys came from: "container credentials, key ID ending ABCD".
+  // The keys' provider and key ID ending: "container credentials, key ID ending ABCD".
   std::string credentials_source;
 
   std::mutex mutex;  // guards the members below

@@ -96,7 +96,8 @@ class Client {
 
   // GET /<bucket>?list-type=2&encoding-type=url&... : one page of ListObjectsV2.
   // Network I/O; each attempt is signed anew and retried per options.retry.
-  // An ExpiredToken response asks the provider to refresh, then retries once.
+  // After an ExpiredToken response the provider refreshes, and the page is
+  // requested once more.
   // A region redirect that names the bucket's region is followed once. A
   // RequestTimeTooSkewed response moves the signing clock to the server's time
   // (its Date header, else <ServerTime>) and retries once, logging a warning

@@ -27,7 +27,7 @@ inline constexpr std::chrono::minutes kRefreshBeforeExpiry{5};
 inline constexpr std::chrono::seconds kMinFetchInterval{10};
 
 // Caches the credentials `fetch` returns. resolve() returns them until they
-// expire within kRefreshBeforeExpiry, then fetches new ones; when that fetch
+// expire within kRefreshBeforeExpiry, then fetches new ones. When that fetch
 // fails while the old ones are still valid, it logs a warning and returns
 // the old ones. Credentials without an expiration are kept until
 // refresh_after_expiry(). A mutex makes concurrent callers wait for one fetch.
@@ -38,8 +38,9 @@ class RefreshingProvider final : public CredentialsProvider {
   RefreshingProvider(std::string name, Fetch fetch, Clock clock);
 
   Result<Credentials> resolve() override;
-  // Fetches unless the cache already holds other keys than `rejected`; new
-  // keys equal to `rejected` are an error (the source has nothing newer).
+  // Fetches unless the cache already contains other keys than `rejected`.
+  // New keys equal to `rejected` are an error, because the source has
+  // nothing newer.
   Result<Credentials> refresh_after_expiry(const S3Error& rejection, const Credentials& rejected) override;
   std::string name() const override { return name_; }
 

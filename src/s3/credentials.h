@@ -1,7 +1,7 @@
 // Credential providers: where the signer's keys come from. A provider may do
-// file, process or network I/O in resolve(); implementations are safe to call
-// from several threads at once (the client calls them from its listing
-// workers). The individual providers of the default chain are declared in
+// file, process or network I/O in resolve(). Implementations are safe to call
+// from several threads at once, because the client calls them from its
+// listing workers. The individual providers of the default chain are declared in
 // credential_providers.h.
 #pragma once
 
@@ -23,7 +23,7 @@ class CredentialsProvider {
 
   // Returns usable credentials. Providers of temporary credentials fetch new
   // ones first when the cached ones expire within five minutes. Errors name
-  // the provider and say why it failed; they never contain a secret.
+  // the provider and the cause, and never contain a secret.
   virtual Result<Credentials> resolve() = 0;
 
   // Forces new credentials after the server rejected `rejected` as expired.
@@ -47,8 +47,8 @@ Environment current_environment();
 
 using Clock = std::function<std::chrono::system_clock::time_point()>;
 
-// What the providers that do I/O need. Only `environment` must be set; the
-// other fields have working defaults.
+// Settings of the providers that do I/O. Only `environment` must be set, and
+// the other fields have working defaults.
 struct ProviderOptions {
   Environment environment;
   // Region of STS requests when neither the profile, AWS_REGION nor

@@ -36,8 +36,8 @@ struct SharedFile {
 struct Profile {
   std::string name;
   ProfileSettings settings;
-  // Where aws_access_key_id came from ("shared credentials file" or
-  // "shared config file"); empty when the profile has no key.
+  // The file that gave aws_access_key_id ("shared credentials file" or
+  // "shared config file"), or empty when the profile has no key.
   std::string keys_from;
 };
 

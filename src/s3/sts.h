@@ -1,7 +1,7 @@
 // A minimal AWS STS client: AssumeRole, AssumeRoleWithWebIdentity and
 // GetCallerIdentity over the Query API (form-encoded POST, XML responses),
 // signed with SigV4 for service "sts" and retried by the module's retry
-// policy. Thread-safe: the client holds no mutable state.
+// policy. Thread-safe: the client has no mutable state.
 #pragma once
 
 #include <chrono>
