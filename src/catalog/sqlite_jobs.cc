@@ -116,7 +116,7 @@ StoreResult<void> SqliteStore::interrupt_dead_jobs(std::int64_t source_id) {
   return {};
 }
 
-StoreResult<std::int64_t> SqliteStore::start_job(std::int64_t source_id) {
+StoreResult<std::int64_t> SqliteStore::start_job(std::int64_t source_id, const std::string& trigger) {
   std::lock_guard lock(write_mutex_);
   auto transaction = Transaction::begin(writer_, Transaction::Mode::kImmediate);
   if (!transaction) return std::unexpected(transaction.error());
@@ -124,9 +124,10 @@ StoreResult<std::int64_t> SqliteStore::start_job(std::int64_t source_id) {
   CATALOG_RETURN_IF_ERROR(interrupt_dead_jobs(source_id));
 
   auto statement = writer_.prepare(
-      "INSERT INTO jobs(source_id, status, started_at, owner_pid, owner_host) VALUES (?, 'running', ?, ?, ?)");
+      "INSERT INTO jobs(source_id, status, started_at, owner_pid, owner_host, trigger) "
+      "VALUES (?, 'running', ?, ?, ?, ?)");
   if (!statement) return std::unexpected(statement.error());
-  statement->bind(1, source_id).bind(2, now()).bind(3, std::int64_t{::getpid()}).bind(4, host_name());
+  statement->bind(1, source_id).bind(2, now()).bind(3, std::int64_t{::getpid()}).bind(4, host_name()).bind(5, trigger);
   CATALOG_RETURN_IF_ERROR(statement->run());
   const std::int64_t job_id = sqlite3_last_insert_rowid(writer_.handle());
   CATALOG_RETURN_IF_ERROR(transaction->commit());
@@ -257,16 +258,6 @@ StoreResult<JobPage> SqliteStore::list_jobs_page(std::int64_t source_id, std::si
     page.jobs.push_back(std::move(*job));
   }
   return page;
-}
-
-StoreResult<void> SqliteStore::set_job_trigger(std::int64_t job_id, const std::string& trigger) {
-  std::lock_guard lock(write_mutex_);
-  auto statement = writer_.prepare("UPDATE jobs SET trigger = ? WHERE id = ?");
-  if (!statement) return std::unexpected(statement.error());
-  statement->bind(1, trigger).bind(2, job_id);
-  CATALOG_RETURN_IF_ERROR(statement->run());
-  if (writer_.changes() == 0) return std::unexpected(job_not_found(job_id));
-  return {};
 }
 
 StoreResult<std::vector<std::int64_t>> SqliteStore::interrupt_abandoned_jobs(bool include_this_process) {

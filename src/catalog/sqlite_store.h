@@ -67,7 +67,8 @@ class SqliteStore final : public CatalogStore {
   StoreResult<std::vector<Source>> list_sources() override;
   StoreResult<void> remove_source(const std::string& name) override;
 
-  StoreResult<std::int64_t> start_job(std::int64_t source_id) override;
+  using CatalogStore::start_job;
+  StoreResult<std::int64_t> start_job(std::int64_t source_id, const std::string& trigger) override;
   StoreResult<void> append_job_log(std::int64_t job_id, const std::string& level,
                                    const std::string& message) override;
   StoreResult<void> finish_job(const Job& job) override;
@@ -103,7 +104,6 @@ class SqliteStore final : public CatalogStore {
   StoreResult<SearchPage> search(const SearchQuery& query) override;
   StoreResult<std::vector<TagCount>> list_tags(std::optional<std::int64_t> source_id) override;
   StoreResult<JobPage> list_jobs_page(std::int64_t source_id, std::size_t limit, std::size_t offset) override;
-  StoreResult<void> set_job_trigger(std::int64_t job_id, const std::string& trigger) override;
   StoreResult<std::vector<std::int64_t>> interrupt_abandoned_jobs(bool include_this_process) override;
 
  private:

@@ -75,7 +75,10 @@ class CatalogStore {
   // Creates a running job. kConflict when the source already has a running job
   // whose owning process is still alive; a running job whose process died is
   // marked interrupted first.
-  virtual StoreResult<std::int64_t> start_job(std::int64_t source_id) = 0;
+  virtual StoreResult<std::int64_t> start_job(std::int64_t source_id) { return start_job(source_id, ""); }
+  // Same, recording who started the job ("api", "schedule"; "" for the CLI)
+  // in the same transaction, so no reader sees the job without its trigger.
+  virtual StoreResult<std::int64_t> start_job(std::int64_t source_id, const std::string& trigger) = 0;
   virtual StoreResult<void> append_job_log(std::int64_t job_id, const std::string& level,
                                            const std::string& message) = 0;
   // Records the final state and result of the job. An empty finished_at
@@ -164,8 +167,6 @@ class CatalogStore {
   virtual StoreResult<std::vector<TagCount>> list_tags(std::optional<std::int64_t> source_id) = 0;
   // One page of the source's jobs, newest first.
   virtual StoreResult<JobPage> list_jobs_page(std::int64_t source_id, std::size_t limit, std::size_t offset) = 0;
-  // Records who started the job ("api", "schedule"). kNotFound for an unknown job.
-  virtual StoreResult<void> set_job_trigger(std::int64_t job_id, const std::string& trigger) = 0;
   // Marks interrupted every running job of any source whose owning process
   // on this host no longer exists, and returns their ids. With
   // `include_this_process`, jobs recorded with this process's id count as

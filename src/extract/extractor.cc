@@ -79,7 +79,7 @@ void Extraction::log(const State& state, spdlog::level::level_enum level, const 
 }
 
 std::expected<catalog::Job, StartError> Extraction::run() {
-  auto started_job = store_.start_job(source_.id);
+  auto started_job = store_.start_job(source_.id, options_.trigger);
   if (!started_job) return std::unexpected(StartError{started_job.error().kind, started_job.error().message});
 
   State state;

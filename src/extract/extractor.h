@@ -25,6 +25,7 @@ namespace s3cat::extract {
 struct ExtractOptions {
   int max_concurrent_buckets = 4;  // buckets listed at the same time
   int max_keys_per_page = 1000;    // ListObjectsV2 MaxKeys; S3 caps it at 1000
+  std::string trigger;             // recorded on the job: "api", "schedule", or "" for the CLI
   ClientSettings client;
 };
 

@@ -33,6 +33,7 @@ StartResult JobRunner::start(const std::string& source_name, const std::string& 
 
   extract::ExtractOptions extract_options;
   extract_options.max_concurrent_buckets = concurrency;
+  extract_options.trigger = trigger;
   extract_options.client = options_.client;
   auto entry = std::make_shared<Entry>();
   entry->source = source_name;
@@ -50,10 +51,6 @@ StartResult JobRunner::start(const std::string& source_name, const std::string& 
     return std::unexpected(error);
   }
 
-  if (auto recorded = store_.set_job_trigger(added.job_id, trigger); !recorded) {
-    spdlog::warn("job {} of source {}: could not record its trigger: {}", added.job_id, source_name,
-                 recorded.error().message);
-  }
   spdlog::info("job {} of source {} started (trigger {}, {} buckets at once)", added.job_id, source_name, trigger,
                concurrency);
   return StartedJob{added.job_id, true};

@@ -209,24 +209,27 @@ TEST_F(SqliteStoreBrowse, ScheduleStoredAndValidated) {
   }
 }
 
-TEST_F(SqliteStoreBrowse, JobTriggerAndPages) {
+TEST_F(SqliteStoreBrowse, StartJobRecordsTrigger) {
+  const std::int64_t source_id = add_source();
+  auto started = store_->start_job(source_id, "schedule");
+  ASSERT_TRUE(started.has_value()) << started.error().message;
+
+  auto job = store_->get_job(*started);
+  ASSERT_TRUE(job.has_value());
+  EXPECT_EQ(job->trigger, "schedule");
+  EXPECT_EQ(job->status, JobStatus::kRunning);
+}
+
+TEST_F(SqliteStoreBrowse, JobPagesNewestFirst) {
   const std::int64_t source_id = add_source();
   std::vector<std::int64_t> ids;
   for (int i = 0; i < 5; ++i) {
     ids.push_back(start_job(source_id));
     finish(ids.back());
   }
-  ASSERT_TRUE(store_->set_job_trigger(ids[1], "schedule").has_value());
-  auto job = store_->get_job(ids[1]);
+  auto job = store_->get_job(ids[0]);
   ASSERT_TRUE(job.has_value());
-  EXPECT_EQ(job->trigger, "schedule");
-  auto other = store_->get_job(ids[0]);
-  ASSERT_TRUE(other.has_value());
-  EXPECT_EQ(other->trigger, "");
-
-  auto unknown = store_->set_job_trigger(9999, "api");
-  ASSERT_FALSE(unknown.has_value());
-  EXPECT_EQ(unknown.error().kind, StoreErrorKind::kNotFound);
+  EXPECT_EQ(job->trigger, "") << "a job started without a trigger records none";
 
   auto page = store_->list_jobs_page(source_id, 2, 1);
   ASSERT_TRUE(page.has_value()) << page.error().message;
