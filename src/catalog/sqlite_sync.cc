@@ -220,6 +220,20 @@ StoreResult<std::uint64_t> SqliteStore::complete_bucket(std::int64_t source_id, 
   stale->bind(1, stale_value).bind(2, source_id).bind(3, result.name).bind(4, stale_value);
   CATALOG_RETURN_IF_ERROR(stale->run());
 
+  // The bucket itself is stale only when it shows catalogued objects that may
+  // be out of date: a bucket skipped before any of its objects were listed
+  // has nothing stale to show.
+  std::int64_t bucket_stale = 0;
+  if (!synced) {
+    auto holds = writer_.prepare(
+        "SELECT EXISTS(SELECT 1 FROM objects WHERE source_id = ? AND bucket = ? AND present = 1)");
+    if (!holds) return std::unexpected(holds.error());
+    holds->bind(1, source_id).bind(2, result.name);
+    auto row = holds->step();
+    if (!row) return std::unexpected(row.error());
+    bucket_stale = (*row && holds->column_int(0) != 0) ? 1 : 0;
+  }
+
   auto bucket = writer_.prepare(
       "INSERT INTO buckets(source_id, name, present, stale, last_seen_job, last_status, last_reason, last_synced) "
       "VALUES (?1, ?2, 1, ?3, ?4, ?5, ?6, ?7) ON CONFLICT(source_id, name) DO UPDATE SET present = 1, "
@@ -229,7 +243,7 @@ StoreResult<std::uint64_t> SqliteStore::complete_bucket(std::int64_t source_id, 
   if (!bucket) return std::unexpected(bucket.error());
   bucket->bind(1, source_id)
       .bind(2, result.name)
-      .bind(3, stale_value)
+      .bind(3, bucket_stale)
       .bind(4, job_id)
       .bind(5, result.status)
       .bind(6, result.reason)

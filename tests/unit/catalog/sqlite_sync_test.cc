@@ -128,6 +128,22 @@ TEST_F(SqliteStoreSync, SkippedRemovesNothingAndMarksStale) {
   EXPECT_EQ((*folder)->file_count, 1u);
 }
 
+TEST_F(SqliteStoreSync, BucketSkippedBeforeAnySyncIsNotStale) {
+  const std::int64_t source_id = add_source();
+  const std::int64_t job = start_job(source_id);
+  ASSERT_TRUE(store_->record_bucket(source_id, job, BucketEntry{.name = "finance"}).has_value());
+  BucketResult skipped = testing::bucket_result("finance", "skipped");
+  skipped.reason = "access_denied";
+  ASSERT_TRUE(store_->complete_bucket(source_id, job, skipped).has_value());
+
+  auto bucket = store_->get_bucket(source_id, "finance");
+  ASSERT_TRUE(bucket.has_value()) << bucket.error().message;
+  ASSERT_TRUE(bucket->has_value());
+  EXPECT_FALSE((*bucket)->stale) << "nothing of it was ever catalogued, so nothing is out of date";
+  EXPECT_EQ((*bucket)->last_status, "skipped");
+  EXPECT_EQ((*bucket)->last_synced, "");
+}
+
 TEST_F(SqliteStoreSync, FailedKeepsOldAndNewFiles) {
   const std::int64_t source_id = add_source();
   sync_bucket(source_id, "logs", {object("old.txt", 1)});
