@@ -97,6 +97,7 @@ std::expected<catalog::Job, StartError> Extraction::run() {
   if (!plan) return finish_failed(state, job, plan.error());
 
   list_buckets(state, *plan);
+  record_learned_regions(state);
   collect_results(state, job);
 
   if (auto reconciled = reconcile(state, job); !reconciled) return finish_failed(state, job, reconciled.error());
@@ -162,7 +163,18 @@ std::expected<ScopePlan, catalog::JobError> Extraction::plan_job(State& state, c
       entry.creation_date = info->second.creation_date;
       entry.region = info->second.region;
     }
-    if (entry.region.empty()) entry.region = state.client->options().region.str();
+    if (entry.region.empty()) {
+      // Without BucketRegion from ListBuckets, the region a redirect revealed
+      // in an earlier job saves this job the redirect.
+      auto known = store_.get_bucket(source_.id, scope.bucket);
+      if (known && *known && !(*known)->region.empty()) {
+        entry.region = (*known)->region;
+        state.client->set_bucket_region(s3::BucketName(scope.bucket), s3::Region(entry.region));
+      } else {
+        entry.region = state.client->options().region.str();
+      }
+    }
+    state.bucket_entries[entry.name] = entry;
     if (auto recorded = store_.record_bucket(source_.id, state.job_id, entry); !recorded) {
       return std::unexpected(catalog::JobError{"internal", recorded.error().message, "check the catalog database"});
     }
@@ -186,6 +198,18 @@ void Extraction::list_buckets(State& state, const ScopePlan& plan) {
   std::vector<std::thread> workers;
   for (int i = 0; i < worker_count; ++i) workers.emplace_back(worker);
   for (auto& thread : workers) thread.join();
+}
+
+void Extraction::record_learned_regions(State& state) {
+  for (auto& [name, entry] : state.bucket_entries) {
+    const auto learned = state.client->bucket_region(s3::BucketName(name));
+    if (!learned || learned->str() == entry.region) continue;
+    entry.region = learned->str();
+    if (auto recorded = store_.record_bucket(source_.id, state.job_id, entry); !recorded) {
+      log(state, spdlog::level::warn,
+          "could not record region " + entry.region + " of bucket " + name + ": " + recorded.error().message);
+    }
+  }
 }
 
 void Extraction::collect_results(State& state, catalog::Job& job) {

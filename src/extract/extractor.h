@@ -59,6 +59,9 @@ class Extraction {
   // The steps of run(), in order.
   std::expected<ScopePlan, catalog::JobError> plan_job(State& state, catalog::Job& job);
   void list_buckets(State& state, const ScopePlan& plan);
+  // Records again, with its new region, each bucket whose region a redirect
+  // revealed during listing.
+  void record_learned_regions(State& state);
   void collect_results(State& state, catalog::Job& job);
   std::expected<void, catalog::JobError> reconcile(State& state, catalog::Job& job);
   catalog::Job finish(State& state, catalog::Job& job, std::chrono::steady_clock::duration elapsed);

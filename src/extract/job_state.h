@@ -3,6 +3,7 @@
 #pragma once
 
 #include <atomic>
+#include <map>
 #include <cstdint>
 #include <memory>
 #include <mutex>
@@ -37,6 +38,9 @@ struct Extraction::State {
   std::unique_ptr<s3::Client> client;
   // The keys' provider and key ID ending: "container credentials, key ID ending ABCD".
   std::string credentials_source;
+  // What plan_job recorded for each bucket of the plan, by name; the region is
+  // recorded again after listing when a redirect revealed another one.
+  std::map<std::string, catalog::BucketEntry> bucket_entries;
 
   std::mutex mutex;  // guards the members below
   std::vector<catalog::BucketResult> results;

@@ -317,6 +317,13 @@ void Client::set_bucket_region(const BucketName& bucket, const Region& region) {
   impl_->remember_region(bucket.str(), region.str());
 }
 
+std::optional<Region> Client::bucket_region(const BucketName& bucket) const {
+  std::lock_guard lock(impl_->mutex);
+  const auto it = impl_->bucket_regions.find(bucket.str());
+  if (it == impl_->bucket_regions.end()) return std::nullopt;
+  return Region(it->second);
+}
+
 Result<Credentials> Client::resolve_credentials() {
   if (!impl_->credentials) {
     S3Error error;

@@ -88,6 +88,9 @@ class Client {
   // list_buckets() records the BucketRegion values it receives, and a region
   // redirect (301, AuthorizationHeaderMalformed) records the region it names.
   void set_bucket_region(const BucketName& bucket, const Region& region);
+  // The region recorded for the bucket by set_bucket_region, ListBuckets or a
+  // redirect; std::nullopt when none was, and requests use options().region.
+  std::optional<Region> bucket_region(const BucketName& bucket) const;
 
   // GET / (ListBuckets), following ContinuationToken pages to the end.
   // Network I/O; retried per options.retry. Errors carry operation "ListBuckets";

@@ -70,6 +70,30 @@ class RegionRedirectTest(StubTestCase):
         self.assertEqual({request.region for request in self.stub.requests_for("home")}, {"us-east-1"})
         self.assertIn("bucket euro is in region eu-west-1", self.last_stderr)
 
+    def test_redirected_region_recorded_and_used_by_next_job(self) -> None:
+        def redirect_unless_signed_for_ap_south_1(request: s3stub.RecordedRequest) -> S3Error | None:
+            if request.region == "ap-south-1":
+                return None
+            return S3Error(301, "PermanentRedirect", "The bucket you are attempting to access must be addressed "
+                           "using the specified endpoint.", headers={"x-amz-bucket-region": "ap-south-1"})
+
+        self.stub.add_bucket("mumbai", objects=["m.txt"], handler=redirect_unless_signed_for_ap_south_1)
+        self.stub.add_bucket("home", objects=["h"])
+        # Without BucketRegion in ListBuckets, only the redirect tells the region.
+        self.stub.set_list_buckets(bucket_regions=False)
+
+        self.extract()
+        shown, _ = self.cli_json("show", SOURCE, "/mumbai", "--json", expect_status=0)
+        self.assertEqual(shown["bucket"]["region"], "ap-south-1")
+        home, _ = self.cli_json("show", SOURCE, "/home", "--json", expect_status=0)
+        self.assertEqual(home["bucket"]["region"], "us-east-1")
+
+        self.stub.clear_requests()
+        result = self.extract()
+        self.assertEqual(self.bucket(result, "mumbai")["files"], 1)
+        regions = [request.region for request in self.stub.requests_for("mumbai", "ListObjectsV2")]
+        self.assertEqual(regions, ["ap-south-1"], "the second job signs for the recorded region at once")
+
     def test_authorization_header_malformed_followed(self) -> None:
         def malformed_unless_signed_for_eu_central_1(request: s3stub.RecordedRequest) -> S3Error | None:
             if request.region == "eu-central-1":

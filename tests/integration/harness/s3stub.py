@@ -492,6 +492,7 @@ class S3Stub:
         # (request, exception) for every exception raised by a handler or page callable.
         self.handler_errors: list[tuple[RecordedRequest, Exception]] = []
         self._list_buckets: tuple[list[str] | None, Fault | None, Sequence[Fault | None]] = (None, None, ())
+        self._list_bucket_regions = True
         self._requests: list[RecordedRequest] = []
         self._attempts: dict[tuple, int] = {}
         self._lock = threading.Lock()
@@ -635,9 +636,15 @@ class S3Stub:
         names: Sequence[str] | None = None,
         fault: Fault | None = None,
         attempt_faults: Sequence[Fault | None] = (),
+        bucket_regions: bool = True,
     ) -> None:
-        """Script ListBuckets: these names (default: every added bucket, sorted) or faults."""
+        """Script ListBuckets: these names (default: every added bucket, sorted) or faults.
+
+        bucket_regions=False leaves out <BucketRegion>, as S3-compatible servers
+        and older S3 answers do.
+        """
         self._list_buckets = (list(names) if names is not None else None, fault, tuple(attempt_faults))
+        self._list_bucket_regions = bucket_regions
 
     # Inspection
 
@@ -785,7 +792,7 @@ class S3Stub:
             listed = names if names is not None else sorted(self.buckets)
             regions = {name: bucket.region for name, bucket in self.buckets.items()}
             return pick_fault(fault, attempt_faults, record.attempt), lambda: self._ok(
-                render_list_buckets(listed, regions)
+                render_list_buckets(listed, regions if self._list_bucket_regions else None)
             )
 
         bucket = self.buckets.get(record.bucket or "")

@@ -199,12 +199,16 @@ def render_error(
 
 
 def render_list_buckets(
-    names: Iterable[str], regions: dict[str, str], creation_date: str = DEFAULT_LAST_MODIFIED
+    names: Iterable[str], regions: dict[str, str] | None, creation_date: str = DEFAULT_LAST_MODIFIED
 ) -> bytes:
-    """Render a ListAllMyBucketsResult with one <Bucket> per name."""
+    """Render a ListAllMyBucketsResult with one <Bucket> per name.
+
+    regions=None leaves out <BucketRegion>; otherwise a name it lacks is in us-east-1.
+    """
     buckets = "".join(
         f"<Bucket><Name>{escape_text(name)}</Name><CreationDate>{creation_date}</CreationDate>"
-        f"<BucketRegion>{regions.get(name, 'us-east-1')}</BucketRegion></Bucket>"
+        + ("" if regions is None else f"<BucketRegion>{regions.get(name, 'us-east-1')}</BucketRegion>")
+        + "</Bucket>"
         for name in names
     )
     text = (
