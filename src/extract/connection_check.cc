@@ -235,6 +235,7 @@ ConnectionReport check_connection(const catalog::Source& source, const ClientSet
   auto provider = make_source_credentials(source, quick, transport);
   auto credentials = provider->resolve();
   if (!credentials) {
+    report.credentials.provider = provider->name();
     report.credentials.problem = problem_from(credentials.error());
     report.error = report.credentials.problem;
     finish(report);

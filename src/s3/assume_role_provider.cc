@@ -38,7 +38,12 @@ std::shared_ptr<CredentialsProvider> make_assume_role_provider(std::shared_ptr<C
       caller = std::move(renewed);
       assumed = client->assume_role(request, *caller);
     }
-    if (!assumed) return std::unexpected(assumed.error());
+    if (!assumed) {
+      // Names the credentials that asked, so a denial is traceable to them.
+      S3Error error = assumed.error();
+      error.context += " with " + caller->provider + " credentials, key ID ending " + last_four(caller->access_key_id);
+      return std::unexpected(error);
+    }
 
     Credentials credentials = assumed->credentials;
     credentials.provider = "assume role (" + caller->provider + ")";

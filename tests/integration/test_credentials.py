@@ -490,6 +490,12 @@ class AssumeRoleTest(MotoRoleTestCase):
         self.assertIn("AssumeRole", result["error"]["message"])
         self.assertIn(self.role_arn, result["error"]["message"])
         self.assertIn("external ID", result["error"]["hint"])
+        # The error names the credentials that asked for the role.
+        self.assertIn(f"key ID ending {self.caller_key[-4:]}", result["error"]["message"])
+
+        report, _ = self.cli_json("source", "test", "role", "--json", expect_status=1)
+        self.assertEqual(report["credentials"]["provider"], "assume role")
+        self.assertIn(f"key ID ending {self.caller_key[-4:]}", report["error"]["message"])
 
     def test_session_name_and_provider_reported(self) -> None:
         self.add_role_source(self.EXTERNAL_ID, "--role-session-name", "catalog-check")
