@@ -164,14 +164,13 @@ std::expected<ScopePlan, catalog::JobError> Extraction::plan_job(State& state, c
       entry.region = info->second.region;
     }
     if (entry.region.empty()) {
-      // Without BucketRegion from ListBuckets, the region a redirect revealed
-      // in an earlier job saves this job the redirect.
+      // Without BucketRegion from ListBuckets, the region an earlier job
+      // learned saves this job a redirect. A region nothing reported stays
+      // empty ("not reported"), rather than repeating the source's.
       auto known = store_.get_bucket(source_.id, scope.bucket);
       if (known && *known && !(*known)->region.empty()) {
         entry.region = (*known)->region;
         state.client->set_bucket_region(s3::BucketName(scope.bucket), s3::Region(entry.region));
-      } else {
-        entry.region = state.client->options().region.str();
       }
     }
     state.bucket_entries[entry.name] = entry;

@@ -60,7 +60,7 @@ class Extraction {
   std::expected<ScopePlan, catalog::JobError> plan_job(State& state, catalog::Job& job);
   void list_buckets(State& state, const ScopePlan& plan);
   // Records again, with its new region, each bucket whose region a redirect
-  // revealed during listing.
+  // or a listing answer's x-amz-bucket-region header revealed.
   void record_learned_regions(State& state);
   void collect_results(State& state, catalog::Job& job);
   std::expected<void, catalog::JobError> reconcile(State& state, catalog::Job& job);

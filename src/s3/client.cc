@@ -392,6 +392,10 @@ Result<ListObjectsPage> Client::list_objects_page(const ListObjectsRequest& requ
 
   auto response = impl_->execute(call);
   if (!response) return std::unexpected(response.error());
+  // S3 names the bucket's region on every listing answer.
+  if (const std::string region = response->header("x-amz-bucket-region"); !region.empty()) {
+    impl_->remember_region(call.bucket, region);
+  }
   auto page = parse_list_objects(response->body);
   if (!page) return std::unexpected(broken_response(call, *response, page.error()));
   return page;

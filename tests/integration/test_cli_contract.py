@@ -407,6 +407,8 @@ class CatalogCommandsTest(CatalogTestCase):
         self.assertIs(bucket["present"], True)
         self.assertIsNone(bucket["file"])
         self.assertEqual(bucket["bucket"]["name"], "aaa")
+        # moto names no bucket region anywhere, so the catalog does not invent one.
+        self.assertEqual(bucket["bucket"]["region"], "")
 
         for missing in ("/aaa/no-such.txt", "/aaa/no-such/", "/no-such-bucket"):
             with self.subTest(path=missing):

@@ -57,8 +57,10 @@ class RegionRedirectTest(StubTestCase):
                            "using the specified endpoint.", headers={"x-amz-bucket-region": "eu-west-1"})
 
         self.stub.add_bucket("euro", pages=[Page(keys=["a"], truncated=True, token="P2"), Page(keys=["b"])],
-                             handler=redirect_unless_signed_for_eu_west_1)
+                             region="eu-west-1", handler=redirect_unless_signed_for_eu_west_1)
         self.stub.add_bucket("home", objects=["h"])
+        # Without BucketRegion in ListBuckets, only the redirect tells the region.
+        self.stub.set_list_buckets(bucket_regions=False)
 
         result = self.extract()
 
@@ -77,7 +79,8 @@ class RegionRedirectTest(StubTestCase):
             return S3Error(301, "PermanentRedirect", "The bucket you are attempting to access must be addressed "
                            "using the specified endpoint.", headers={"x-amz-bucket-region": "ap-south-1"})
 
-        self.stub.add_bucket("mumbai", objects=["m.txt"], handler=redirect_unless_signed_for_ap_south_1)
+        self.stub.add_bucket("mumbai", objects=["m.txt"], region="ap-south-1",
+                             handler=redirect_unless_signed_for_ap_south_1)
         self.stub.add_bucket("home", objects=["h"])
         # Without BucketRegion in ListBuckets, only the redirect tells the region.
         self.stub.set_list_buckets(bucket_regions=False)
@@ -94,6 +97,20 @@ class RegionRedirectTest(StubTestCase):
         regions = [request.region for request in self.stub.requests_for("mumbai", "ListObjectsV2")]
         self.assertEqual(regions, ["ap-south-1"], "the second job signs for the recorded region at once")
 
+    def test_region_from_listing_header_recorded(self) -> None:
+        # S3 names the bucket's region on every listing answer, even when
+        # ListBuckets gave none.
+        self.stub.add_bucket("paris", objects=["p.txt"], region="eu-west-3")
+        self.stub.set_list_buckets(bucket_regions=False)
+
+        self.extract()
+
+        shown, _ = self.cli_json("show", SOURCE, "/paris", "--json", expect_status=0)
+        self.assertEqual(shown["bucket"]["region"], "eu-west-3")
+        report, _ = self.cli_json("source", "test", SOURCE, "--json", expect_status=0)
+        self.assertEqual([(bucket["name"], bucket["region"]) for bucket in report["buckets"]],
+                         [("paris", "eu-west-3")])
+
     def test_authorization_header_malformed_followed(self) -> None:
         def malformed_unless_signed_for_eu_central_1(request: s3stub.RecordedRequest) -> S3Error | None:
             if request.region == "eu-central-1":
@@ -102,7 +119,9 @@ class RegionRedirectTest(StubTestCase):
                            "The authorization header is malformed; the region 'us-east-1' is wrong; "
                            "expecting 'eu-central-1'", extra={"Region": "eu-central-1"})
 
-        self.stub.add_bucket("central", objects=["a", "b", "c"], handler=malformed_unless_signed_for_eu_central_1)
+        self.stub.add_bucket("central", objects=["a", "b", "c"], region="eu-central-1",
+                             handler=malformed_unless_signed_for_eu_central_1)
+        self.stub.set_list_buckets(bucket_regions=False)
 
         result = self.extract()
 
