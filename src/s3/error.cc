@@ -140,6 +140,11 @@ std::string hint_for(ErrorCategory category, const std::string& code, const std:
       if (code == "ExpiredToken" || code == "ExpiredTokenException" || code == "TokenRefreshRequired") {
         return "the session token has expired: re-enter the credentials, or check the role that issues them";
       }
+      if (code == "SignatureDoesNotMatch" && operation == "ListObjectsV2") {
+        return "re-enter the credentials (the secret access key does not match the key ID), or check the "
+               "clock; if the same keys list the buckets, the secret is right and the server computes this "
+               "request's signature differently (some S3-compatible servers mishandle '/' in the prefix)";
+      }
       if (code == "SignatureDoesNotMatch") {
         return "re-enter the credentials (the secret access key does not match the key ID), or check the clock";
       }

@@ -81,6 +81,14 @@ TEST(ErrorHint, ClockSkewMentionsClock) {
   EXPECT_NE(hint.find("clock"), std::string::npos);
 }
 
+TEST(ErrorHint, ListingSignatureMismatchNamesServerCanonicalisation) {
+  // ListBuckets already worked with the same keys when a listing fails so.
+  const std::string listing = hint_for(ErrorCategory::kAuthentication, "SignatureDoesNotMatch", "ListObjectsV2");
+  EXPECT_NE(listing.find("if the same keys list the buckets"), std::string::npos);
+  const std::string buckets = hint_for(ErrorCategory::kAuthentication, "SignatureDoesNotMatch", "ListBuckets");
+  EXPECT_EQ(buckets.find("if the same keys list the buckets"), std::string::npos);
+}
+
 TEST(ErrorHint, PermissionsNameTheActions) {
   const std::string buckets_hint = hint_for(ErrorCategory::kPermissions, "AccessDenied", "ListBuckets");
   EXPECT_NE(buckets_hint.find("s3:ListAllMyBuckets"), std::string::npos);
