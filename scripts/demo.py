@@ -128,6 +128,9 @@ def free_port(preferred: int) -> int:
 def serve_until_interrupted(env: dict[str, str]) -> None:
     """Run `s3catalog serve` on the demo catalog, with moto still up, until Ctrl-C."""
     port = free_port(8080)
+    # SIGTERM (from a script or a service manager) stops the demo the way
+    # Ctrl-C does, so the server and the emulator stop with it.
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
     server = subprocess.Popen([str(BINARY), "serve", "--listen", f"127.0.0.1:{port}"], env=env)
     print(f"demo: open http://127.0.0.1:{port}/ in a browser (Ctrl-C stops the server and the emulator)",
           flush=True)
