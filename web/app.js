@@ -8,6 +8,7 @@ import { renderItem } from './page-item.js';
 import { renderSearch } from './page-search.js';
 import { renderMissing } from './page-missing.js';
 import { navigate, setRenderer } from './nav.js';
+import { NotFoundError, isNotFound, notFoundView } from './not-found.js';
 
 // Each route: a path pattern, the main navigation entry it belongs to, and
 // the page function. A page function receives a context and may return a
@@ -100,8 +101,19 @@ async function render({ focus = true } = {}) {
     cleanup = typeof result === 'function' ? result : null;
   } catch (error) {
     if (current !== renderCount) return;
-    console.error(error);
-    replace(main, h('h1', { text: 'Something went wrong' }), notice('error', error.message || String(error)));
+    if (error instanceof NotFoundError) {
+      document.title = 'Not found · s3catalog';
+      replace(main, notFoundView(error));
+    } else if (isNotFound(error)) {
+      // A 404 that the page did not turn into a NotFoundError: the page
+      // names the address instead of the missing thing.
+      document.title = 'Not found · s3catalog';
+      replace(main, notFoundView(new NotFoundError('Not found',
+        `Nothing in the catalog matches ${url.pathname}${url.search}.`, [{ label: 'Sources', href: '/sources' }])));
+    } else {
+      console.error(error);
+      replace(main, h('h1', { text: 'Something went wrong' }), notice('error', error.message || String(error)));
+    }
   }
   if (focus && current === renderCount) focusHeading();
 }

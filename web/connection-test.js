@@ -4,12 +4,12 @@
 import { h, replace, notice } from './dom.js';
 import { api, isMissingRoute } from './api.js';
 import { button, detailList } from './components.js';
-import { categoryLabel, plural, timeElement } from './format.js';
+import { categoryLabel, plural, timeElement, hintSentence } from './format.js';
 
 function errorBlock(error) {
   return h('div', { class: 'notice notice-error', role: 'alert' },
     h('p', {}, h('strong', { text: `${categoryLabel(error.category)} error. ` }), error.message || ''),
-    error.hint ? h('p', {}, h('strong', { text: 'What to do: ' }), error.hint) : null);
+    error.hint ? h('p', {}, h('strong', { text: 'What to do: ' }), hintSentence(error.hint)) : null);
 }
 
 const identityStates = {
@@ -63,7 +63,7 @@ export function renderConnectionResult(result) {
         h('td', {}, h('span', { class: `badge ${bucket.readable ? 'badge-ok' : 'badge-warning'}`, text: bucket.readable ? 'Readable' : 'Not readable' })),
         h('td', {}, bucket.error ? h('div', {},
           h('div', { text: `${categoryLabel(bucket.error.category)}: ${bucket.error.message || ''}` }),
-          bucket.error.hint ? h('div', { class: 'muted small', text: bucket.error.hint }) : null) : null)))))));
+          bucket.error.hint ? h('div', { class: 'muted small', text: hintSentence(bucket.error.hint) }) : null) : null)))))));
   }
   if (result.buckets_not_checked) {
     parts.push(h('p', { class: 'muted', text: `${plural(result.buckets_not_checked, 'more bucket')} not checked.` }));

@@ -66,6 +66,46 @@ export function timeElement(text, never = '—') {
   return h('time', { datetime: text, title: utcText(date), text: localFormat.format(date) });
 }
 
+const shortDate = new Intl.DateTimeFormat(undefined, { month: 'short', day: 'numeric' });
+const shortDateWithYear = new Intl.DateTimeFormat(undefined, { year: 'numeric', month: 'short', day: 'numeric' });
+const clockFormat = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
+const clockWithSeconds = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23' });
+
+// The local calendar day of `date`: "Dec 5", with the year when it is not
+// the current year ("Dec 5, 2025").
+export function dayText(date, now = new Date()) {
+  return (date.getFullYear() === now.getFullYear() ? shortDate : shortDateWithYear).format(date);
+}
+
+// Like timeElement, but short enough for a table cell: "Dec 5 00:47".
+export function compactTimeElement(text, never = '—') {
+  const date = parseTime(text);
+  if (!date) return h('span', { class: 'muted', text: never });
+  return h('time', { datetime: text, title: utcText(date), class: 'nowrap', text: `${dayText(date)} ${clockFormat.format(date)}` });
+}
+
+// The local time of day with seconds, "00:47:05", for lines seconds apart.
+// The title has the full UTC time with the date.
+export function clockTimeElement(text) {
+  const date = parseTime(text);
+  if (!date) return h('span', { class: 'muted', text: '—' });
+  return h('time', { datetime: text, title: utcText(date), text: clockWithSeconds.format(date) });
+}
+
+// Returns `text` with its first letter in upper case, for reasons and
+// messages that the server writes in lower case.
+export function capitalize(text) {
+  const value = String(text || '');
+  return value ? value[0].toUpperCase() + value.slice(1) : value;
+}
+
+// Returns a hint, which the server writes as a sentence fragment ("grant
+// s3:ListBucket on this bucket"), as a sentence with a capital and a full stop.
+export function hintSentence(hint) {
+  const value = capitalize(String(hint || '').trim());
+  return value && !/[.!?]$/.test(value) ? `${value}.` : value;
+}
+
 export function formatDuration(seconds) {
   const exact = Math.max(0, Number(seconds) || 0);
   if (exact < 1) return 'under 1 s';
@@ -121,7 +161,7 @@ export function bucketStateBadge(status) {
 const REASONS = {
   access_denied: 'access denied (no s3:ListBucket)',
   not_found: 'bucket not found',
-  cancelled: 'job cancelled',
+  cancelled: 'not finished: the job was cancelled',
   authentication: 'authentication error',
   permissions: 'permission error',
   network: 'network error',
@@ -130,9 +170,27 @@ const REASONS = {
   internal: 'internal error',
 };
 
-export function reasonText(reason) {
+// Returns why a bucket was not synced. A failed job stops its other
+// buckets with the reason `cancelled`, although nobody cancelled it, so
+// `jobStatus` (when known) picks the wording.
+export function reasonText(reason, jobStatus = null) {
   if (!reason) return '';
+  if (reason === 'cancelled' && jobStatus === 'failed') return 'not finished: the job stopped after an error';
   return REASONS[reason] || String(reason).replaceAll('_', ' ');
+}
+
+// Returns what to do about a bucket that the latest extraction skipped or
+// failed, by its reason. The job result's own hint is more precise when
+// there is one.
+export function bucketAdvice(reason) {
+  if (reason === 'access_denied') {
+    return 'Grant s3:ListBucket on this bucket to the credentials of the source, then run the extraction again.';
+  }
+  if (reason === 'not_found') {
+    return 'Check that the bucket still exists and that the path filters name it correctly, then run the extraction again.';
+  }
+  if (reason === 'cancelled') return 'Run the extraction again to finish listing it.';
+  return 'Read the result of the latest job for the error, fix its cause, then run the extraction again.';
 }
 
 const CATEGORIES = {

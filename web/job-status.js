@@ -4,7 +4,7 @@ import { h, replace, notice, link } from './dom.js';
 import { api } from './api.js';
 import {
   formatCount, formatDuration, jobStateBadge, jobStateLabel, timeElement, reasonText, categoryLabel,
-  bucketStateBadge, plural, durationBetween, triggerLabel,
+  bucketStateBadge, plural, durationBetween, triggerLabel, capitalize, hintSentence,
 } from './format.js';
 import { button } from './components.js';
 
@@ -38,21 +38,61 @@ function progressView(job) {
         current.length ? h('span', { class: 'mono', text: current.join(', ') }) : h('span', { class: 'muted', text: '—' }), 'current')));
 }
 
-function bucketTable(buckets) {
-  const rows = buckets.map((bucket) => h('tr', { class: bucket.status === 'synced' ? '' : 'row-attention', dataset: { bucket: bucket.name } },
-    h('td', { class: 'mono nowrap', text: bucket.name }),
-    h('td', {}, bucketStateBadge(bucket.status)),
-    h('td', { class: 'num', text: formatCount(bucket.files) }),
-    h('td', {},
-      bucket.reason ? h('div', { class: 'reason', text: reasonText(bucket.reason) }) : null,
-      bucket.message ? h('div', { class: 'muted small', text: bucket.message }) : null,
-      bucket.hint ? h('div', { class: 'hint small' }, h('strong', { text: 'What to do: ' }), bucket.hint) : null)));
+// True when `message` is already shown in the job's error notice.
+function shownInError(job, message) {
+  return Boolean(job.error && message && String(job.error.message || '').includes(message));
+}
+
+function bucketTable(job) {
+  const rows = job.buckets.map((bucket) => {
+    // The error notice above already shows the failing bucket's message and
+    // hint: the row names the reason and points there.
+    const messageShown = shownInError(job, bucket.message);
+    const hintShown = job.error && bucket.hint && bucket.hint === job.error.hint;
+    return h('tr', { class: bucket.status === 'synced' ? '' : 'row-attention', dataset: { bucket: bucket.name } },
+      // Bucket names are 3 to 63 characters: the long ones may wrap.
+      h('td', { class: `mono ${bucket.name.length > 24 ? 'wrap' : 'nowrap'}`, text: bucket.name }),
+      h('td', {}, bucketStateBadge(bucket.status)),
+      h('td', { class: 'num', text: formatCount(bucket.files) }),
+      h('td', {},
+        bucket.reason ? h('div', { class: 'reason', text: capitalize(reasonText(bucket.reason, job.status)) }) : null,
+        bucket.message && !messageShown ? h('div', { class: 'muted small wrap', text: bucket.message }) : null,
+        messageShown ? h('div', { class: 'muted small', text: 'The error above has the details.' }) : null,
+        bucket.hint && !hintShown ? h('div', { class: 'hint small' }, h('strong', { text: 'What to do: ' }), hintSentence(bucket.hint)) : null));
+  });
   return h('div', { class: 'table-wrap' }, h('table', { class: 'table compact' },
     h('caption', { text: 'Buckets' }),
     h('thead', {}, h('tr', {},
       h('th', { scope: 'col', text: 'Bucket' }), h('th', { scope: 'col', text: 'Result' }),
-      h('th', { scope: 'col', class: 'num', text: 'Files' }), h('th', { scope: 'col', text: 'Reason' }))),
+      h('th', { scope: 'col', class: 'num', title: 'Files listed in this bucket', text: 'Files' }), h('th', { scope: 'col', text: 'Reason' }))),
     h('tbody', {}, ...rows)));
+}
+
+// The counters. Files of buckets that did not finish are listed (and kept
+// in the catalog, marked stale) but not counted as synced, so both numbers
+// show when they differ.
+function statsView(job) {
+  const listed = (job.buckets || []).reduce((sum, bucket) => sum + (Number(bucket.files) || 0), 0);
+  const synced = Number(job.files_synced) || 0;
+  const parts = [h('div', { class: 'stats' },
+    listed !== synced ? stat('Files listed', formatCount(listed), 'listed') : null,
+    stat('Files synced', formatCount(synced), 'synced'),
+    stat('Added', formatCount(job.files_added), 'added'),
+    stat('Updated', formatCount(job.files_updated), 'updated'),
+    stat('Removed', formatCount(job.files_removed), 'removed'))];
+  if (listed !== synced) {
+    parts.push(h('p', { class: 'help stats-note', text: `${plural(listed - synced, 'listed file')} belong to buckets that did not finish. `
+      + 'They stay in the catalog, marked stale, and count as synced once an extraction finishes their bucket.' }));
+  }
+  return parts;
+}
+
+// Warnings that repeat a bucket's message or the job's error are left out:
+// the bucket table and the error notice show them.
+function otherWarnings(job) {
+  const messages = (job.buckets || []).map((bucket) => bucket.message).filter(Boolean);
+  return (job.warnings || []).filter((warning) => !messages.some((message) => warning.includes(message))
+    && !(job.error && job.error.message && warning.includes(job.error.message)));
 }
 
 function resultView(job) {
@@ -60,27 +100,26 @@ function resultView(job) {
   if (job.error) {
     parts.push(h('div', { class: 'notice notice-error job-error', role: 'alert' },
       h('p', {}, h('strong', { text: `${categoryLabel(job.error.category)} error. ` }), job.error.message || ''),
-      job.error.hint ? h('p', {}, h('strong', { text: 'What to do: ' }), job.error.hint) : null));
+      job.error.hint ? h('p', {}, h('strong', { text: 'What to do: ' }), hintSentence(job.error.hint)) : null));
+  } else if (job.summary) {
+    // A failed job's summary repeats its error, so only other jobs show it.
+    parts.push(h('p', { class: 'summary', text: job.summary }));
   }
-  if (job.summary) parts.push(h('p', { class: 'summary', text: job.summary }));
-  parts.push(h('div', { class: 'stats' },
-    stat('Files synced', formatCount(job.files_synced), 'synced'),
-    stat('Added', formatCount(job.files_added), 'added'),
-    stat('Updated', formatCount(job.files_updated), 'updated'),
-    stat('Removed', formatCount(job.files_removed), 'removed')));
-  const skipped = (job.buckets || []).filter((bucket) => bucket.status !== 'synced');
-  if (skipped.length) {
+  parts.push(...statsView(job));
+  const notSynced = (job.buckets || []).filter((bucket) => bucket.status !== 'synced');
+  if (notSynced.length) {
     parts.push(h('div', { class: 'notice notice-warning skipped-buckets' },
-      h('p', {}, h('strong', { text: `${plural(skipped.length, 'bucket')} not synced:` })),
-      h('ul', {}, ...skipped.map((bucket) => h('li', {},
-        h('code', { text: bucket.name }), ` — ${bucket.status}: ${reasonText(bucket.reason || bucket.category)}`,
-        bucket.hint ? h('span', { class: 'muted', text: `. ${bucket.hint}` }) : null)))));
+      h('strong', { text: `${plural(notSynced.length, 'bucket')} not synced: ` }),
+      ...notSynced.flatMap((bucket, index) => [index ? '; ' : '', h('code', { text: bucket.name }),
+        ` — ${reasonText(bucket.reason || bucket.category, job.status) || bucket.status}`]),
+      '. The Buckets table below says what to do.'));
   }
-  if (job.warnings && job.warnings.length) {
+  const warnings = otherWarnings(job);
+  if (warnings.length) {
     parts.push(h('div', { class: 'warnings' }, h('h4', { text: 'Warnings' }),
-      h('ul', {}, ...job.warnings.map((warning) => h('li', { text: warning })))));
+      h('ul', {}, ...warnings.map((warning) => h('li', { class: 'wrap', text: capitalize(warning) })))));
   }
-  if (job.buckets && job.buckets.length) parts.push(bucketTable(job.buckets));
+  if (job.buckets && job.buckets.length) parts.push(bucketTable(job));
   return h('div', { class: 'result-view' }, ...parts);
 }
 

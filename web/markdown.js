@@ -181,14 +181,44 @@ export function renderMarkdown(source) {
   return root;
 }
 
-// The first paragraph's plain text, shortened to `limit` characters.
+// Returns the text of `source` without Markdown syntax, shortened to
+// `limit` characters, for one-line excerpts in lists. Code blocks are left
+// out, headings and list items become sentences joined by spaces, and
+// emphasis, code and link markup keep only their text. Snake_case words
+// keep their underscores.
 export function plainExcerpt(source, limit = 140) {
-  const text = String(source || '')
-    .replace(/```[\s\S]*?```/g, ' ')
-    .replace(/\[([^\]]+)\]\([^)]*\)/g, '$1')
-    .replace(/^\s*(#{1,6}|>)\s+/gm, '')
-    .replace(/\*\*|__|[*`]/g, '')
-    .replace(/\s+/g, ' ')
-    .trim();
+  const lines = String(source || '').replace(/\r\n?/g, '\n')
+    .replace(/^\s*```[^\n]*\n[\s\S]*?(^\s*```\s*$|(?![\s\S]))/gm, '\n')
+    .split('\n');
+  const parts = [];
+  // True after a blank line or a heading, and before a list item: the text
+  // before the break ends a sentence.
+  let sentenceBreak = false;
+  for (const raw of lines) {
+    let line = raw.trim();
+    if (!line) {
+      sentenceBreak = true;
+      continue;
+    }
+    const heading = /^#{1,6}\s+/.test(line);
+    const listItem = /^([-*+]|\d{1,9}[.)])\s+/.test(line);
+    line = line.replace(/^(#{1,6}|>)\s+/, '').replace(/^([-*+]|\d{1,9}[.)])\s+/, '');
+    line = line
+      .replace(/\[([^\]]+)\]\([^)]*\)/g, '$1')
+      .replace(/`([^`]*)`/g, '$1')
+      .replace(/(\*\*|__)(?=\S)(.+?)\1/g, '$2')
+      .replace(/(^|[^\w*])\*(?=\S)([^*]+?)\*/g, '$1$2')
+      .replace(/(^|[^\w])_(?=\S)([^_]+?)_(?!\w)/g, '$1$2')
+      .replace(/\\([\\`*_[\]()#+\-.!])/g, '$1');
+    if (!line) continue;
+    // A new sentence starts with a capital, except for words like "iPhone".
+    if (parts.length && (sentenceBreak || listItem) && /^[a-z][a-z\s]/.test(line)) line = line[0].toUpperCase() + line.slice(1);
+    if (parts.length && (sentenceBreak || listItem) && !/[.!?:;,]$/.test(parts[parts.length - 1])) {
+      parts[parts.length - 1] += '.';
+    }
+    parts.push(line);
+    sentenceBreak = heading;
+  }
+  const text = parts.join(' ').replace(/\s+/g, ' ').trim();
   return text.length > limit ? `${text.slice(0, limit - 1)}…` : text;
 }

@@ -1,11 +1,14 @@
 // Catalog browse: a source's buckets, then folders and files level by level.
 import { h, replace, emptyState, notice, link } from './dom.js';
-import { api, sourceUrl, query, ApiError } from './api.js';
+import { api, sourceUrl, query } from './api.js';
 import { pageHeader, sourceNav, breadcrumbs, buttonLink, button, sortHeader, chipList, errorNotice } from './components.js';
-import { formatBytes, exactBytes, formatCount, plural, timeElement, bucketStateBadge, reasonText } from './format.js';
+import {
+  formatBytes, exactBytes, formatCount, plural, timeElement, bucketStateBadge, reasonText, bucketAdvice, hintSentence,
+} from './format.js';
 import { plainExcerpt, renderMarkdown } from './markdown.js';
-import { splitPath, browseHref, itemHref, pathCrumbs, nameWithIcon, pathKind } from './paths.js';
+import { splitPath, browseHref, itemHref, pathCrumbs, nameWithIcon, pathKind, parentLevel } from './paths.js';
 import { navigate } from './nav.js';
+import { loadSource, orNotFound, isNotFound, NotFoundError } from './not-found.js';
 
 const FILE_PAGE = 200;
 const SORTS = new Set(['name', 'size', 'modified']);
@@ -112,19 +115,54 @@ function aboutPanel(source, path, item) {
       link(itemHref(source, path), annotation ? 'Details and annotation' : 'Details · add a description', { class: 'button button-secondary button-small' })));
 }
 
+// Reads an item, or null when the catalog has neither the item nor an
+// annotation for it.
+function loadItem(source, path) {
+  return api.get(sourceUrl(source, `/items${query({ path })}`)).catch((error) => {
+    if (isNotFound(error)) return null;
+    throw error;
+  });
+}
+
+// When the latest extraction skipped or failed the bucket `bucketItem`,
+// returns {title, text, advice} saying so, else null. The hint comes from the
+// source's latest job when it has one for this bucket.
+function bucketProblem(source, bucketItem) {
+  const bucket = bucketItem && bucketItem.bucket;
+  if (!bucket || (bucket.last_status !== 'skipped' && bucket.last_status !== 'failed')) return null;
+  const latest = source.last_job && (source.last_job.buckets || []).find((entry) => entry.name === bucket.name);
+  const verb = bucket.last_status === 'skipped' ? 'skipped' : 'failed to list';
+  const reason = reasonText(bucket.last_reason) || (latest && reasonText(latest.reason || latest.category)) || 'no reason recorded';
+  return {
+    title: `The latest extraction ${verb} this bucket`,
+    text: `Reason: ${reason}.`,
+    advice: latest && latest.hint ? hintSentence(latest.hint) : bucketAdvice(bucket.last_reason),
+  };
+}
+
+function problemActions(source) {
+  const base = `/sources/${encodeURIComponent(source.name)}`;
+  return h('div', { class: 'button-row centered' },
+    buttonLink('Run Extraction', `${base}/settings/extraction`, 'primary'),
+    buttonLink('Credentials', `${base}/settings/credentials`),
+    buttonLink('Latest jobs', `${base}/jobs`));
+}
+
 async function renderLevel(main, source, path, search) {
   const sort = SORTS.has(search.get('sort')) ? search.get('sort') : 'name';
   const order = search.get('order') === 'desc' ? 'desc' : 'asc';
   const params = { path, sort, order };
-  const [foldersAnswer, filesAnswer, item] = await Promise.all([
+  const { bucket, key } = splitPath(path);
+  // An unknown bucket is a 404 of the listing routes.
+  const bucketMissing = () => new NotFoundError(`No bucket “${bucket}” in ${source.title || source.name}`,
+    'No extraction of this source has listed a bucket with this name, and it has no annotation.',
+    [{ label: `the buckets of ${source.title || source.name}`, href: browseHref(source.name) }, { label: 'Sources', href: '/sources' }]);
+  const [foldersAnswer, filesAnswer, item, bucketItem] = await orNotFound(Promise.all([
     api.get(sourceUrl(source.name, `/folders${query(params)}`)),
     api.get(sourceUrl(source.name, `/files${query({ ...params, limit: FILE_PAGE })}`)),
-    api.get(sourceUrl(source.name, `/items${query({ path })}`)).catch((error) => {
-      if (error instanceof ApiError && error.status === 404) return null;
-      throw error;
-    }),
-  ]);
-  const { bucket, key } = splitPath(path);
+    loadItem(source.name, path),
+    key ? loadItem(source.name, `/${bucket}`) : null,
+  ]), bucketMissing);
   const title = key ? key.slice(0, -1).split('/').pop() || '(empty name)' : bucket;
   const folders = foldersAnswer.folders || [];
   const files = [...(filesAnswer.files || [])];
@@ -187,13 +225,32 @@ async function renderLevel(main, source, path, search) {
   ];
   const summary = h('p', { class: 'summary-line', text: `${plural(folders.length, 'folder')} and ${plural(filesAnswer.total ?? files.length, 'file')} at this level` });
 
+  const problem = bucketProblem(source, key ? bucketItem : item);
   if (!folders.length && !files.length) {
+    if (key && !item) {
+      // Neither files below it nor an annotation: the folder does not exist.
+      const parent = parentLevel(source.name, source.title || source.name, path);
+      throw new NotFoundError(`No folder “${path}” in ${source.title || source.name}`,
+        'The catalog has no file below this folder, and no annotation for it.',
+        [{ label: `the ${parent.label}`, href: parent.href }, { label: 'Sources', href: '/sources' }]);
+    }
+    if (problem) {
+      replace(main, ...head, h('div', { class: 'empty-state', dataset: { testid: 'bucket-problem' } },
+        h('h3', { text: `${problem.title}, so no files are catalogued${key ? ' in this folder' : ''}` }),
+        h('p', { text: problem.text }),
+        h('p', {}, h('strong', { text: 'What to do: ' }), problem.advice),
+        problemActions(source)));
+      return;
+    }
     replace(main, ...head, emptyState(`This ${key ? 'folder' : 'bucket'} has no files in the catalog`,
-      'The latest extraction found none here. If you expected files, check the path filters and the latest job result.',
+      'The latest extraction found none here, or the path filters leave them out. If you expected files, check the path filters and the latest job result.',
       buttonLink('Path filters', `/sources/${encodeURIComponent(source.name)}/settings/filters`)));
     return;
   }
-  replace(main, ...head, summary,
+  // Files of a skipped or failed bucket are from an earlier extraction.
+  const problemNotice = problem ? notice('warning', h('strong', { text: `${problem.title}. ` }), `${problem.text} `,
+    'The files shown are from an earlier extraction and may be out of date. ', h('strong', { text: 'What to do: ' }), problem.advice) : null;
+  replace(main, ...head, problemNotice, summary,
     h('div', { class: 'table-wrap' }, h('table', { class: 'table browse-table' },
       h('caption', { class: 'visually-hidden', text: `Contents of ${path}` }),
       h('thead', {}, h('tr', {},
@@ -204,7 +261,7 @@ async function renderLevel(main, source, path, search) {
 }
 
 export async function renderBrowse({ main, params, query: search, setTitle }) {
-  const source = await api.get(sourceUrl(params.source));
+  const source = await loadSource(params.source);
   const path = search.get('path') || '';
   if (!path) {
     setTitle(source.title || source.name);

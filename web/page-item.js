@@ -1,10 +1,11 @@
 // The page of one file, folder or bucket: its metadata and its annotation.
-import { h, replace, notice, emptyState, link } from './dom.js';
+import { h, replace, notice, link } from './dom.js';
 import { api, sourceUrl, query, ApiError } from './api.js';
 import { pageHeader, breadcrumbs, detailList, buttonLink } from './components.js';
 import { formatBytes, exactBytes, plural, timeElement, bucketStateBadge, reasonText } from './format.js';
-import { baseName, pathCrumbs, pathKind, browseHref, kindIcon, splitPath } from './paths.js';
+import { baseName, pathCrumbs, pathKind, browseHref, kindIcon, splitPath, parentLevel } from './paths.js';
 import { annotationCard } from './annotation-editor.js';
+import { loadSource } from './not-found.js';
 
 function sizeText(bytes) {
   return h('span', { title: exactBytes(bytes), text: `${formatBytes(bytes)} (${exactBytes(bytes)})` });
@@ -67,7 +68,7 @@ function statusNotices(item) {
 
 export async function renderItem({ main, params, query: search, setTitle }) {
   const path = search.get('path') || '';
-  const source = await api.get(sourceUrl(params.source));
+  const source = await loadSource(params.source);
   const kind = pathKind(path);
   const title = baseName(path) || path;
   setTitle(`${title} · ${source.title || source.name}`);
@@ -79,9 +80,13 @@ export async function renderItem({ main, params, query: search, setTitle }) {
   } catch (error) {
     if (!(error instanceof ApiError && error.status === 404)) throw error;
     // Neither an item nor an annotation: it may still be annotated.
+    const parent = parentLevel(source.name, source.title || source.name, path);
     replace(main, crumbs, pageHeader(h('span', { class: 'title-with-icon' }, kindIcon(kind), title), h('span', { class: 'mono path-line', text: path })),
-      emptyState(`This ${kind} is not in the catalog`, error.message,
-        buttonLink('Browse the source', browseHref(source.name))),
+      h('div', { class: 'empty-state', dataset: { testid: 'not-found' } },
+        h('h3', { text: `No ${kind} “${path}” in ${source.title || source.name}` }),
+        h('p', { text: `The catalog has no ${kind} at this path and no annotation for it. You can still annotate it below: the annotation shows once an extraction finds it.` }),
+        h('div', { class: 'button-row centered' },
+          buttonLink(`Go to the ${parent.label}`, parent.href), buttonLink('Go to Sources', '/sources'))),
       splitPath(path).bucket ? annotationCard({ source: source.name, path, kind, annotation: null,
         onSaved: () => renderItem({ main, params, query: search, setTitle }) }) : null);
     return;

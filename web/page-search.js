@@ -54,6 +54,12 @@ function dayToUtc(day, endOfDay) {
   return `${date.toISOString().slice(0, 19)}Z`;
 }
 
+// A YYYY-MM-DD day in the reader's format, as the date inputs show it.
+function dayLabel(day) {
+  const [year, month, date] = day.split('-').map(Number);
+  return new Date(year, month - 1, date).toLocaleDateString(undefined, { dateStyle: 'medium' });
+}
+
 function resultRow(result) {
   const file = result.file;
   const annotation = result.annotation;
@@ -68,6 +74,26 @@ function resultRow(result) {
       annotation ? chipList(annotation.tags, 'tag') : null,
       excerpt ? h('div', { class: 'small excerpt', text: excerpt }) : null,
       annotation && annotation.owners?.length ? h('div', { class: 'muted small', text: `Owners: ${annotation.owners.join(', ')}` }) : null));
+}
+
+// Filters by their label in the advice, in the order of the form.
+const FILTER_LABELS = [
+  ['source', 'source'], ['bucket', 'bucket'], ['extension', 'extension'], ['tag', 'tag'],
+  ['min_size', 'minimum size'], ['max_size', 'maximum size'],
+  ['modified_after', 'modified on or after'], ['modified_before', 'modified on or before'],
+];
+
+// Says what to change after a search without results, from the fields used.
+export function noMatchAdvice(values) {
+  const filters = FILTER_LABELS.filter(([param]) => values[param]).map(([, label]) => label);
+  const subject = values.text ? 'No annotated item contains all these words' : 'No present file matches';
+  const used = [];
+  if (values.text) used.push('fewer words, or a word ending in * to match a prefix');
+  if (values.name) used.push('a shorter part of the file name');
+  if (filters.length === 1) used.push(`removing the ${filters[0]} filter`);
+  if (filters.length > 1) used.push(`removing some of the filters (${filters.join(', ')})`);
+  const condition = filters.length ? ` within ${filters.length === 1 ? 'this filter' : 'these filters'}` : '';
+  return `${subject}${condition}. Try ${used.join('; or ')}.`;
 }
 
 export async function renderSearch({ main, query: search, setTitle }) {
@@ -127,8 +153,36 @@ export async function renderSearch({ main, query: search, setTitle }) {
     h('div', { class: 'button-row' }, button('Search', { kind: 'primary', type: 'submit' }),
       link('/search', 'Clear', { class: 'button button-secondary' })));
 
+  // Checks the ranges. Marks the upper bound's field and returns false when
+  // a range is empty.
+  const checkRanges = () => {
+    maxSize.setError('');
+    before.setError('');
+    let valid = true;
+    const low = minSize.bytes();
+    const high = maxSize.bytes();
+    if (low !== '' && high !== '' && Number(low) > Number(high)) {
+      maxSize.setError(`The maximum is below the minimum size (${formatBytes(low)}), so no file can match.`);
+      valid = false;
+    }
+    if (after.control.value && before.control.value && after.control.value > before.control.value) {
+      before.setError(`This day is before the "Modified on or after" day (${dayLabel(after.control.value)}), so no file can match.`);
+      valid = false;
+    }
+    return valid;
+  };
+
+  // Re-check as soon as a bound changes, so an error clears when fixed.
+  for (const wrapper of [minSize.wrapper, maxSize.wrapper, after.wrapper, before.wrapper]) {
+    wrapper.addEventListener('change', checkRanges);
+  }
+
   form.addEventListener('submit', (event) => {
     event.preventDefault();
+    if (!checkRanges()) {
+      form.querySelector('[aria-invalid="true"]')?.focus();
+      return;
+    }
     const next = {
       text: text.control.value.trim(),
       name: name.control.value.trim(),
@@ -150,6 +204,11 @@ export async function renderSearch({ main, query: search, setTitle }) {
     form, results);
 
   const active = PARAMS.some((param) => values[param]);
+  // An address with an empty range shows the same field errors as the form.
+  if (active && !checkRanges()) {
+    replace(results, emptyState('No search', 'Fix the filters marked above: a range whose start is after its end matches nothing.'));
+    return;
+  }
   if (!active) {
     replace(results, emptyState('Search the catalog',
       'Type words from a description, tag or owner, or part of a file name, and press Enter. Open Filters to narrow by source, bucket, extension, size or modification date.'));
@@ -166,9 +225,7 @@ export async function renderSearch({ main, query: search, setTitle }) {
     return;
   }
   if (!answer.results.length) {
-    replace(results, emptyState('No matches',
-      values.text ? 'No annotation matches all these words with these filters. Try fewer words, a word with * for a prefix, or fewer filters.'
-        : 'No present file matches. Try a shorter name or fewer filters.'));
+    replace(results, emptyState('No matches', noMatchAdvice(values)));
     return;
   }
   const pageLink = (label, nextOffset) => link(`/search${query({ ...values, offset: nextOffset || null })}`, label);

@@ -3,12 +3,13 @@
 import { h, replace, field, notice, link, uniqueId } from './dom.js';
 import { api, sourceUrl, ApiError } from './api.js';
 import { pageHeader, sourceNav, button, confirmButton, setFlash, takeFlash, detailList } from './components.js';
-import { generalFields, scheduleFields, showFieldError, clearFieldErrors } from './source-form.js';
+import { generalFields, scheduleFields, roleFields, showFieldError, clearFieldErrors } from './source-form.js';
 import { filterEditor } from './filters.js';
 import { jobStatusPanel } from './job-status.js';
 import { timeElement, plural } from './format.js';
 import { navigate } from './nav.js';
 import { connectionTester } from './connection-test.js';
+import { loadSource } from './not-found.js';
 
 const TABS = [
   ['general', 'General'],
@@ -87,12 +88,23 @@ function generalTab(source, refresh) {
   return h('div', {}, form, danger);
 }
 
-function currentCredentialsText(credentials) {
+// The stored credentials in one line, with the role they assume if any.
+function currentCredentials(source) {
+  const credentials = source.credentials;
+  let text;
   if (!credentials || credentials.mode !== 'access_key') {
-    return 'Default credential chain: environment variables, shared credentials and config files, web identity, container credentials, then the instance role (IMDSv2).';
+    text = 'Default credential chain: environment variables, shared credentials and config files, web identity, container credentials, then the instance role (IMDSv2)';
+  } else {
+    const last4 = credentials.access_key_id_last4 ? ` ending in ${credentials.access_key_id_last4}` : '';
+    text = `Access key${last4}, secret access key ${credentials.secret_access_key || 'not set'}, session token ${credentials.session_token || 'not set'}`;
   }
-  const last4 = credentials.access_key_id_last4 ? `ending in ${credentials.access_key_id_last4}` : '';
-  return `Access key ${last4}; secret access key ${credentials.secret_access_key || 'not set'}; session token ${credentials.session_token || 'not set'}.`;
+  if (!source.role_arn) return [`${text}.`];
+  const extras = [
+    source.external_id ? 'with an external ID' : null,
+    source.role_session_name ? `as session ${source.role_session_name}` : null,
+  ].filter(Boolean);
+  return [`${text}, then assumes role `, h('span', { class: 'mono wrap', text: source.role_arn }),
+    extras.length ? ` ${extras.join(' ')}.` : '.'];
 }
 
 function credentialsTab(source, refresh) {
@@ -123,11 +135,7 @@ function credentialsTab(source, refresh) {
   const newKeys = h('div', { class: 'new-keys' }, h('div', { class: 'field-row' }, keyId.wrapper, secret.wrapper), token.wrapper);
   const renewToken = field('New session token (optional)', h('input', { type: 'password', autocomplete: 'off' }),
     `Replaces the stored session token (now ${current.session_token || 'not set'}) and keeps the key ID and secret. Leave blank to keep it.`);
-  const roleArn = field('Role ARN (optional)', h('input', { type: 'text', value: source.role_arn || '', spellcheck: 'false', placeholder: 'arn:aws:iam::123456789012:role/catalog-reader' }),
-    'Assume this role on top of the credentials above.');
-  const externalId = field('External ID (optional)', h('input', { type: 'text', value: source.external_id || '', spellcheck: 'false' }));
-  const sessionName = field('Role session name (optional)', h('input', { type: 'text', value: source.role_session_name || '', spellcheck: 'false', placeholder: 's3catalog-<Unix time>' }),
-    'Names the session in CloudTrail: 2 to 64 letters, digits or +=,.@_-.');
+  const role = roleFields(source);
 
   const sync = () => {
     const access = accessMode.control.checked;
@@ -140,7 +148,7 @@ function credentialsTab(source, refresh) {
 
   const status = h('div', { 'aria-live': 'polite' });
   const { row, submit } = saveRow('Save credentials', status);
-  const fields = { access_key_id: keyId, secret_access_key: secret, session_token: token, role_arn: roleArn, external_id: externalId, role_session_name: sessionName };
+  const fields = { access_key_id: keyId, secret_access_key: secret, session_token: token, ...role.fields };
 
   // Reads the form into a PATCH body; returns null after showing the first
   // problem. Keeping the stored keys leaves `credentials` out, unless a new
@@ -149,7 +157,8 @@ function credentialsTab(source, refresh) {
     clearFieldErrors(fields);
     renewToken.setError('');
     status.replaceChildren();
-    const body = { role_arn: roleArn.control.value.trim(), external_id: externalId.control.value.trim(), role_session_name: sessionName.control.value.trim() };
+    if (!role.check()) return null;
+    const body = role.values();
     if (chainMode.control.checked) {
       if (hasKeys) body.credentials = { access_key_id: '', secret_access_key: '' };
       return body;
@@ -181,11 +190,10 @@ function credentialsTab(source, refresh) {
   const form = h('form', { class: 'form', novalidate: true, autocomplete: 'off' },
     h('section', { class: 'card' },
       h('h2', { text: 'Credentials' }),
-      h('p', { class: 'current-credentials', dataset: { testid: 'current-credentials' } }, h('strong', { text: 'Now: ' }), currentCredentialsText(current)),
+      h('p', { class: 'current-credentials', dataset: { testid: 'current-credentials' } }, h('strong', { text: 'Now: ' }), ...currentCredentials(source)),
       h('fieldset', {}, h('legend', { text: 'How s3catalog signs its requests' }), accessMode.wrapper, chainMode.wrapper),
       keepChoice, renewToken.wrapper, newKeys,
-      h('details', { class: 'advanced', open: Boolean(source.role_arn) },
-        h('summary', { text: 'Assume a role' }), roleArn.wrapper, externalId.wrapper, sessionName.wrapper),
+      role.element,
       h('p', { class: 'help', text: 'The credentials need s3:ListAllMyBuckets, and s3:ListBucket on each bucket to catalog. A bucket without ListBucket is skipped, and the job result names it.' })),
     h('section', { class: 'card' },
       h('h2', { text: 'Test connection' }),
@@ -234,9 +242,10 @@ function filtersTab(source, refresh) {
       refresh(saved);
       editor.textarea.value = (saved.path_prefixes || []).join('\n');
       editor.check();
-      replace(status, savedNotice(saved.path_prefixes && saved.path_prefixes.length
-        ? `Saved ${plural(saved.path_prefixes.length, 'filter')}. Run an extraction to apply them.`
-        : 'Saved: no filters. Run an extraction to apply.'));
+      const extraction = link(`/sources/${encodeURIComponent(source.name)}/settings/extraction`, 'Run an extraction');
+      replace(status, notice('success', saved.path_prefixes && saved.path_prefixes.length
+        ? `Saved ${plural(saved.path_prefixes.length, 'filter')}. ` : 'Saved: no filters. ',
+      extraction, ' to apply them.'));
     } catch (error) {
       replace(status, notice('error', `Not saved: ${error.message}`));
     } finally {
@@ -327,7 +336,7 @@ export async function renderSettings({ main, params, setTitle }) {
     await navigate(`/sources/${encodeURIComponent(params.source)}/settings/general`, { replaceState: true });
     return undefined;
   }
-  let source = await api.get(sourceUrl(params.source));
+  let source = await loadSource(params.source);
   const cleanups = [];
   const flash = takeFlash();
   const flashSlot = h('div', {}, flash);

@@ -3,7 +3,7 @@ import { h, replace, field, notice, emptyState, link } from './dom.js';
 import { api, ApiError } from './api.js';
 import { formatCount, jobStateBadge, timeElement } from './format.js';
 import { pageHeader, buttonLink, button, setFlash, takeFlash } from './components.js';
-import { generalFields, showFieldError, clearFieldErrors, NAME_PATTERN, NAME_RULE } from './source-form.js';
+import { generalFields, roleFields, showFieldError, clearFieldErrors, NAME_PATTERN, NAME_RULE } from './source-form.js';
 import { filterEditor } from './filters.js';
 import { connectionTester } from './connection-test.js';
 import { navigate } from './nav.js';
@@ -73,9 +73,10 @@ export async function renderNewSource({ main, setTitle }) {
   const keyId = field('Access Key ID', h('input', { type: 'text', name: 'access_key_id', autocomplete: 'off', spellcheck: 'false' }));
   const secret = field('Secret Access Key', h('input', { type: 'password', name: 'secret_access_key', autocomplete: 'new-password' }),
     'Stored encrypted and never shown again.');
+  const role = roleFields();
   const filters = filterEditor({});
   const formError = h('div', { 'aria-live': 'assertive' });
-  const fields = { ...general.fields, type, access_key_id: keyId, secret_access_key: secret };
+  const fields = { ...general.fields, type, access_key_id: keyId, secret_access_key: secret, ...role.fields };
 
   // Live check of the name, so the rule shows before the first submit.
   general.fields.name.control.addEventListener('input', () => {
@@ -104,6 +105,9 @@ export async function renderNewSource({ main, setTitle }) {
       return null;
     }
     if (id) body.credentials = { access_key_id: id, secret_access_key: key };
+    if (!role.check()) return null;
+    // Blank role fields are left out, so the source assumes no role.
+    for (const [name, value] of Object.entries(role.values())) if (value) body[name] = value;
     body.path_prefixes = filters.values();
     return body;
   };
@@ -119,7 +123,8 @@ export async function renderNewSource({ main, setTitle }) {
     h('section', { class: 'card' },
       h('h2', { text: 'Credentials' }),
       h('p', { class: 'help', text: 'Enter an access key of an IAM user, or leave both fields blank to use the default credential chain (environment variables, shared credentials and config files, web identity, container credentials, instance role). The key needs s3:ListAllMyBuckets and s3:ListBucket on each bucket to catalog.' }),
-      h('div', { class: 'field-row' }, keyId.wrapper, secret.wrapper)),
+      h('div', { class: 'field-row' }, keyId.wrapper, secret.wrapper),
+      role.element),
     h('section', { class: 'card' }, h('h2', { text: 'Path filters (optional)' }), filters.element),
     h('section', { class: 'card' },
       h('h2', { text: 'Check before adding' }),

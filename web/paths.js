@@ -47,6 +47,18 @@ export function pathHref(source, path) {
   return pathKind(path) === 'file' ? itemHref(source, path) : browseHref(source, path);
 }
 
+// The level above `path` as {label, href}: its parent folder, its bucket,
+// or for a bucket the source's bucket list.
+export function parentLevel(source, sourceTitle, path) {
+  const { bucket, key } = splitPath(path);
+  if (!key) return { label: `buckets of ${sourceTitle}`, href: browseHref(source) };
+  const trimmed = key.endsWith('/') ? key.slice(0, -1) : key;
+  const slash = trimmed.lastIndexOf('/');
+  if (slash < 0) return { label: `bucket ${bucket}`, href: browseHref(source, `/${bucket}`) };
+  const parent = `/${bucket}/${trimmed.slice(0, slash + 1)}`;
+  return { label: `folder ${parent}`, href: browseHref(source, parent) };
+}
+
 // Breadcrumb entries from the source down to `path`.
 export function pathCrumbs(source, sourceTitle, path) {
   const crumbs = [{ label: 'Sources', href: '/sources' }, { label: sourceTitle, href: browseHref(source) }];

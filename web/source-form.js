@@ -82,6 +82,41 @@ export function scheduleFields(source = null) {
   return { element, values, fields: { interval: minutes } };
 }
 
+// The fields of an IAM role to assume on top of the credentials, in a
+// collapsible "Assume a role (optional)" group that starts open when a role
+// is set. Returns {fields: {role_arn, external_id, role_session_name},
+// element, values(), check()}. values() returns the trimmed texts, with ""
+// for a blank field.
+export function roleFields(source = null) {
+  const fields = {
+    role_arn: field('Role ARN', input({ name: 'role_arn', value: source ? source.role_arn || '' : '', placeholder: 'arn:aws:iam::123456789012:role/catalog-reader' }),
+      'Leave blank to use the credentials as they are. With a role, s3catalog calls STS AssumeRole with the credentials and lists with the role.'),
+    external_id: field('External ID', input({ name: 'external_id', value: source ? source.external_id || '' : '' }),
+      'Only when the role\'s trust policy requires one (sts:ExternalId).'),
+    role_session_name: field('Role session name', input({ name: 'role_session_name', value: source ? source.role_session_name || '' : '', placeholder: 's3catalog-<Unix time>' }),
+      'Names the session in CloudTrail: 2 to 64 letters, digits or +=,.@_-.'),
+  };
+  const element = h('details', { class: 'advanced role-fields', open: Boolean(source && source.role_arn) },
+    h('summary', { text: 'Assume a role (optional)' }),
+    fields.role_arn.wrapper, h('div', { class: 'field-row' }, fields.external_id.wrapper, fields.role_session_name.wrapper));
+  const values = () => ({
+    role_arn: fields.role_arn.control.value.trim(),
+    external_id: fields.external_id.control.value.trim(),
+    role_session_name: fields.role_session_name.control.value.trim(),
+  });
+  // Shows an error on the role ARN and returns false when the other fields
+  // are set without it, which the server rejects too.
+  const check = () => {
+    const { role_arn: arn, external_id: externalId, role_session_name: sessionName } = values();
+    if (arn || (!externalId && !sessionName)) return true;
+    element.open = true;
+    fields.role_arn.setError('Enter the role ARN, or clear the external ID and session name: they apply only to a role.');
+    fields.role_arn.control.focus();
+    return false;
+  };
+  return { fields, element, values, check };
+}
+
 // Maps a server error's field ("path_prefixes[2]", "credentials.secret_access_key")
 // to one of `fields` and shows the message there. Returns true when shown.
 export function showFieldError(fields, error) {

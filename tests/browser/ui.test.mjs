@@ -156,11 +156,61 @@ describe('s3catalog web UI', { timeout: 600_000 }, () => {
     await job.panel.getByText('Succeeded with warnings').first().waitFor();
     const denied = job.panel.locator(`tr[data-bucket="${fixture.info.denied_bucket}"]`);
     assert.match(await denied.innerText(), /Skipped/);
-    assert.match(await denied.innerText(), /access denied/);
+    assert.match(await denied.innerText(), /Access denied/);
+    // Hints are sentences: a capital first letter.
+    assert.match(await denied.innerText(), /What to do: Grant s3:ListBucket/);
     const synced = await job.panel.locator('tr[data-bucket="analytics"]').innerText();
     assert.match(synced, /Synced/);
     assert.match(await job.panel.locator('[data-stat="synced"]').innerText(), /\b8\b/);
+    // Every file listed was synced, so no separate "Files listed" count.
+    assert.equal(await job.panel.locator('[data-stat="listed"]').count(), 0);
+    // The denial shows once: summarised above the table, detailed in it.
+    const text = await job.panel.innerText();
+    assert.equal(text.split('AccessDenied').length - 1, 1, text);
+    assert.match(await job.panel.locator('.skipped-buckets').innerText(), new RegExp(`1 bucket not synced: ${fixture.info.denied_bucket}`));
     await screenshot('extraction');
+  });
+
+  it('explains a skipped bucket on its page', async () => {
+    await open(`/browse/${SOURCE}?path=${encodeURIComponent(`/${fixture.info.denied_bucket}`)}`);
+    const problem = page.getByTestId('bucket-problem');
+    await problem.waitFor();
+    const text = await problem.innerText();
+    assert.match(text, /The latest extraction skipped this bucket/);
+    assert.match(text, /access denied \(no s3:ListBucket\)/);
+    assert.match(text, /What to do: Grant s3:ListBucket on this bucket/);
+    assert.doesNotMatch(text, /found none here/);
+    assert.equal(await problem.getByRole('link', { name: 'Run Extraction' }).getAttribute('href'),
+      `/sources/${SOURCE}/settings/extraction`);
+    await screenshot('skipped-bucket');
+  });
+
+  it('names what is missing on not-found pages', async () => {
+    const cases = [
+      ['/sources/nosuch', /^No source named “nosuch”$/, 'Go to Sources', '/sources'],
+      [`/sources/${SOURCE}/settings`.replace(SOURCE, 'nosuch'), /^No source named “nosuch”$/, 'Go to Sources', '/sources'],
+      [`/sources/${SOURCE}/jobs/9999`, /^No job #9999$/, 'Go to the job history', `/sources/${SOURCE}/jobs`],
+      [`/browse/${SOURCE}?path=${encodeURIComponent('/nosuch')}`, /^No bucket “nosuch” in Data lake$/,
+        'Go to the buckets of Data lake', `/browse/${SOURCE}`],
+      [`/browse/${SOURCE}?path=${encodeURIComponent('/logs/nosuch/')}`, /^No folder “\/logs\/nosuch\/” in Data lake$/,
+        'Go to the bucket logs', `/browse/${SOURCE}?path=${encodeURIComponent('/logs')}`],
+    ];
+    for (const [address, heading, linkName, href] of cases) {
+      await open(address);
+      assert.match(await page.locator('main h1').innerText(), heading, address);
+      assert.equal(await page.getByRole('link', { name: linkName }).getAttribute('href'), href, address);
+      const text = await page.locator('main').innerText();
+      assert.doesNotMatch(text, /Something went wrong|s3catalog source list/, address);
+    }
+    await screenshot('not-found');
+
+    // A missing file can still be annotated, so its page keeps the editor.
+    await open(itemAddress('/logs/app/nosuch.log'));
+    const missing = page.getByTestId('not-found');
+    assert.match(await missing.innerText(), /No file “\/logs\/app\/nosuch\.log” in Data lake/);
+    assert.equal(await missing.getByRole('link', { name: 'Go to the folder /logs/app/' }).getAttribute('href'),
+      `/browse/${SOURCE}?path=${encodeURIComponent('/logs/app/')}`);
+    assertNothingRan();
   });
 
   it('browses from the source to a file', async () => {
@@ -240,7 +290,10 @@ describe('s3catalog web UI', { timeout: 600_000 }, () => {
 
   it('hides the file when the filters leave it out and keeps its annotation', async () => {
     await page.getByRole('button', { name: 'Save filters' }).click();
-    await page.getByRole('status').filter({ hasText: /^Saved 1 filter/ }).waitFor();
+    const saved = page.getByRole('status').filter({ hasText: /^Saved 1 filter/ });
+    await saved.waitFor();
+    assert.equal(await saved.getByRole('link', { name: 'Run an extraction' }).getAttribute('href'),
+      `/sources/${SOURCE}/settings/extraction`);
     const job = await runExtraction();
     assert.match(job.status, /^succeeded/);
 
@@ -249,6 +302,10 @@ describe('s3catalog web UI', { timeout: 600_000 }, () => {
     await row.waitFor();
     assert.match(await row.innerText(), /reconciled/);
     assert.match(await row.innerText(), /Data lake/);
+    // The excerpt drops Markdown: no list markers, emphasis or link syntax.
+    const excerpt = await row.locator('.excerpt').innerText();
+    assert.match(excerpt, /ledger\. One row per region\. See the runbook$/);
+    assert.doesNotMatch(excerpt, /\*\*|- |\]\(/);
     await screenshot('annotated-not-present');
 
     await open(itemAddress(ANNOTATED_PATH));
@@ -311,11 +368,92 @@ describe('s3catalog web UI', { timeout: 600_000 }, () => {
     await screenshot('job-history');
     await rows.first().getByRole('link').click();
     await page.getByRole('heading', { name: /^Job #\d+$/, level: 1 }).waitFor();
+    assert.match(await page.locator('.page-header .subtitle').innerText(), /^Extraction of Data lake · Succeeded with warnings$/);
     await page.locator(`tr[data-bucket="${fixture.info.denied_bucket}"]`).waitFor();
-    const log = page.locator('table.log tbody tr');
+    const log = page.locator('table.log tbody tr:not(.log-day)');
     await log.first().waitFor();
     assert.ok((await log.count()) > 0);
+    // Log times show seconds; the date shows once, in a row above them.
+    assert.match(await log.first().locator('time').innerText(), /^\d{2}:\d{2}:\d{2}$/);
+    assert.match(await log.first().locator('time').getAttribute('title'), /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} UTC$/);
+    assert.equal(await page.locator('table.log tbody tr').first().getAttribute('class'), 'log-day');
     await screenshot('job');
+  });
+
+  it('fits the job history at 1280 and 1024 px', async () => {
+    for (const width of [1280, 1024]) {
+      await page.setViewportSize({ width, height: 800 });
+      await open(`/sources/${SOURCE}/jobs`);
+      const box = page.locator('.table-wrap');
+      const [scrollWidth, clientWidth] = await box.evaluate((element) => [element.scrollWidth, element.clientWidth]);
+      assert.ok(scrollWidth <= clientWidth, `at ${width} px the table is ${scrollWidth} px wide in ${clientWidth} px`);
+      // Each start time fits on one line.
+      const lines = await page.locator('tbody time').evaluateAll((times) => times.map((time) => time.getClientRects().length));
+      assert.deepEqual(lines, [1, 1, 1], `start times wrap at ${width} px`);
+    }
+    await page.setViewportSize({ width: 1280, height: 800 });
+  });
+
+  it('shows a failed job without contradictions or repeats', async () => {
+    await open('/sources');
+    const message = 'ListObjectsV2 failed while listing bucket sales: HTTP 403 SignatureDoesNotMatch (request id REQ1)';
+    const rendered = await page.evaluate(async (errorMessage) => {
+      const { jobStatusPanel } = await import('/job-status.js');
+      const panel = jobStatusPanel({ source: 'lake' });
+      panel.show({
+        id: 3, source: 'lake', trigger: 'api', status: 'failed', started_at: '2026-01-01T00:00:00Z', finished_at: '2026-01-01T00:00:01Z',
+        error: { category: 'authentication', message: `${errorMessage} (credentials: source access key)`, hint: 're-enter the credentials' },
+        buckets: [
+          { name: 'logs', status: 'failed', reason: 'cancelled', category: null, message: 'the job stopped after an error in another bucket', hint: null, files: 3 },
+          { name: 'sales', status: 'failed', reason: 'authentication', category: 'authentication', message: errorMessage, hint: 're-enter the credentials', files: 0 },
+        ],
+        files_synced: 0, files_added: 0, files_updated: 0, files_removed: 0,
+        warnings: [`bucket sales failed: ${errorMessage}`],
+        summary: `The extraction failed (authentication): ${errorMessage} (credentials: source access key)`,
+      });
+      document.querySelector('main').append(panel.element);
+      return {
+        text: panel.element.innerText,
+        listed: panel.element.querySelector('[data-stat="listed"]')?.innerText,
+        synced: panel.element.querySelector('[data-stat="synced"]').innerText,
+        logs: panel.element.querySelector('tr[data-bucket="logs"]').innerText,
+      };
+    }, message);
+    assert.match(rendered.listed, /Files listed\s+3/i);
+    assert.match(rendered.synced, /Files synced\s+0/i);
+    assert.equal(rendered.text.split('SignatureDoesNotMatch').length - 1, 1, rendered.text);
+    assert.equal(rendered.text.split('re-enter the credentials').length - 1, 0, 'a hint starts in lower case');
+    assert.equal(rendered.text.split('Re-enter the credentials.').length - 1, 1, rendered.text);
+    assert.match(rendered.logs, /Not finished: the job stopped after an error/);
+    assert.doesNotMatch(rendered.text, /job cancelled/);
+  });
+
+  it('advises by the search fields used and checks ranges', async () => {
+    await open('/search?modified_after=2030-01-01');
+    const advice = await page.locator('.empty-state').innerText();
+    assert.match(advice, /No matches/);
+    assert.match(advice, /modified on or after/);
+    assert.doesNotMatch(advice, /name|words/);
+
+    await open('/search?name=zzzz-nothing');
+    assert.match(await page.locator('.empty-state').innerText(), /shorter part of the file name/);
+
+    await open('/search');
+    await page.getByText('Filters', { exact: true }).click();
+    await page.getByLabel('Size at least', { exact: true }).fill('10');
+    await page.getByLabel('Size at most', { exact: true }).fill('1');
+    await page.getByLabel('Modified on or after').fill('2030-01-02');
+    await page.getByLabel('Modified on or before').fill('2030-01-01');
+    await page.getByRole('button', { name: 'Search' }).click();
+    const maxField = page.getByLabel('Size at most', { exact: true });
+    assert.equal(await maxField.getAttribute('aria-invalid'), 'true');
+    assert.match(await page.locator('.field-error:not([hidden])').first().innerText(), /below the minimum size \(10 MiB\)/);
+    assert.equal(await page.getByLabel('Modified on or before').getAttribute('aria-invalid'), 'true');
+    assert.equal(new URL(page.url()).search, '', 'an empty range was searched');
+    await screenshot('search-ranges');
+    await maxField.fill('100');
+    await maxField.dispatchEvent('change');
+    assert.equal(await maxField.getAttribute('aria-invalid'), null);
   });
 
   it('renders Markdown without raw HTML or unsafe links', async () => {
@@ -388,6 +526,34 @@ describe('s3catalog web UI', { timeout: 600_000 }, () => {
     await cancelled.waitFor({ timeout: JOB_TIMEOUT_MS });
     await cancelled.getByText('Cancelled').first().waitFor();
     assert.equal(await page.getByRole('button', { name: 'Run Extraction' }).isEnabled(), true);
+  });
+
+  it('adds a source that assumes a role', async () => {
+    await open('/sources/new');
+    await page.getByLabel('Name', { exact: true }).fill('xacct');
+    await page.getByLabel('Endpoint URL').fill(fixture.info.endpoint);
+    await page.getByText('Assume a role (optional)').click();
+    // An external ID without a role is rejected at the role ARN field.
+    await page.getByLabel('External ID').fill('ext-42');
+    await page.getByRole('button', { name: 'Add file system' }).click();
+    await page.getByText('Enter the role ARN, or clear the external ID').waitFor();
+    assert.equal(await page.getByLabel('Role ARN').getAttribute('aria-invalid'), 'true');
+
+    const role = 'arn:aws:iam::123456789012:role/catalog-reader';
+    await page.getByLabel('Role ARN').fill(role);
+    await page.getByLabel('Role session name').fill('catalog-ui');
+    const created = page.waitForRequest((request) => request.url().endsWith('/api/sources') && request.method() === 'POST');
+    await page.getByRole('button', { name: 'Add file system' }).click();
+    const body = (await created).postDataJSON();
+    assert.equal(body.role_arn, role);
+    assert.equal(body.external_id, 'ext-42');
+    assert.equal(body.role_session_name, 'catalog-ui');
+    await page.waitForURL('**/sources/xacct/settings/extraction');
+
+    await open('/sources/xacct/settings/credentials');
+    const current = await page.getByTestId('current-credentials').innerText();
+    assert.match(current, /then assumes role arn:aws:iam::123456789012:role\/catalog-reader with an external ID as session catalog-ui\./);
+    await screenshot('credentials-role');
   });
 
   it('lists the sources with their latest result', async () => {
