@@ -205,3 +205,19 @@ const CATEGORIES = {
 export function categoryLabel(category) {
   return CATEGORIES[category] || String(category || 'Error');
 }
+
+// When the latest extraction skipped or failed the bucket `bucketItem`,
+// returns {title, text, advice} saying so, else null. The hint comes from the
+// source's latest job when it has one for this bucket.
+export function bucketProblem(source, bucketItem) {
+  const bucket = bucketItem && bucketItem.bucket;
+  if (!bucket || (bucket.last_status !== 'skipped' && bucket.last_status !== 'failed')) return null;
+  const latest = source.last_job && (source.last_job.buckets || []).find((entry) => entry.name === bucket.name);
+  const verb = bucket.last_status === 'skipped' ? 'skipped' : 'failed to list';
+  const reason = reasonText(bucket.last_reason) || (latest && reasonText(latest.reason || latest.category)) || 'no reason recorded';
+  return {
+    title: `The latest extraction ${verb} this bucket`,
+    text: `Reason: ${reason}.`,
+    advice: latest && latest.hint ? hintSentence(latest.hint) : bucketAdvice(bucket.last_reason),
+  };
+}

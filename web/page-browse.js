@@ -3,7 +3,7 @@ import { h, replace, emptyState, notice, link } from './dom.js';
 import { api, sourceUrl, query } from './api.js';
 import { pageHeader, sourceNav, breadcrumbs, buttonLink, button, sortHeader, chipList, errorNotice } from './components.js';
 import {
-  formatBytes, exactBytes, formatCount, plural, timeElement, bucketStateBadge, reasonText, bucketAdvice, hintSentence,
+  formatBytes, exactBytes, formatCount, plural, timeElement, bucketStateBadge, reasonText, bucketProblem,
 } from './format.js';
 import { plainExcerpt, renderMarkdown } from './markdown.js';
 import { splitPath, browseHref, itemHref, pathCrumbs, nameWithIcon, pathKind, parentLevel } from './paths.js';
@@ -122,22 +122,6 @@ function loadItem(source, path) {
     if (isNotFound(error)) return null;
     throw error;
   });
-}
-
-// When the latest extraction skipped or failed the bucket `bucketItem`,
-// returns {title, text, advice} saying so, else null. The hint comes from the
-// source's latest job when it has one for this bucket.
-function bucketProblem(source, bucketItem) {
-  const bucket = bucketItem && bucketItem.bucket;
-  if (!bucket || (bucket.last_status !== 'skipped' && bucket.last_status !== 'failed')) return null;
-  const latest = source.last_job && (source.last_job.buckets || []).find((entry) => entry.name === bucket.name);
-  const verb = bucket.last_status === 'skipped' ? 'skipped' : 'failed to list';
-  const reason = reasonText(bucket.last_reason) || (latest && reasonText(latest.reason || latest.category)) || 'no reason recorded';
-  return {
-    title: `The latest extraction ${verb} this bucket`,
-    text: `Reason: ${reason}.`,
-    advice: latest && latest.hint ? hintSentence(latest.hint) : bucketAdvice(bucket.last_reason),
-  };
 }
 
 function problemActions(source) {

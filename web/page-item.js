@@ -2,7 +2,7 @@
 import { h, replace, notice, link } from './dom.js';
 import { api, sourceUrl, query, ApiError } from './api.js';
 import { pageHeader, breadcrumbs, detailList, buttonLink } from './components.js';
-import { formatBytes, exactBytes, plural, timeElement, bucketStateBadge, reasonText } from './format.js';
+import { formatBytes, exactBytes, plural, timeElement, bucketStateBadge, reasonText, bucketProblem } from './format.js';
 import { baseName, pathCrumbs, pathKind, browseHref, kindIcon, splitPath, parentLevel } from './paths.js';
 import { annotationCard } from './annotation-editor.js';
 import { loadSource } from './not-found.js';
@@ -51,14 +51,19 @@ function bucketDetails(item) {
   ]);
 }
 
-function statusNotices(item) {
+function statusNotices(source, item) {
   const out = [];
+  const problem = item.kind === 'bucket' ? bucketProblem(source, item) : null;
+  if (problem) {
+    out.push(notice('warning', h('strong', { text: `${problem.title}. ` }), `${problem.text} `,
+      h('strong', { text: 'What to do: ' }), problem.advice));
+  }
   if (!item.present) {
     out.push(notice('warning', h('strong', { text: 'Not in the catalog now. ' }),
       `The latest extraction did not find this ${item.kind}, or the path filters no longer select it. `,
       'Its annotation is kept and shows again when an extraction finds it.',
       item.last_seen ? h('span', {}, ' Last seen ', timeElement(item.last_seen), '.') : null));
-  } else if (item.stale) {
+  } else if (item.stale && !problem) {
     out.push(notice('warning', h('strong', { text: 'Stale. ' }),
       'Its bucket was skipped or failed in the latest extraction, so this may be out of date. Last seen ',
       timeElement(item.last_seen), '.'));
@@ -109,7 +114,7 @@ export async function renderItem({ main, params, query: search, setTitle }) {
     crumbs,
     pageHeader(h('span', { class: 'title-with-icon' }, kindIcon(item.kind), h('span', { class: 'item-title', text: title }), ...badges),
       h('span', { class: 'mono path-line', text: `${source.name}:${path}` }), browseLink),
-    ...statusNotices(item),
+    ...statusNotices(source, item),
     h('div', { class: 'item-layout' },
       h('section', { class: 'card', 'aria-labelledby': 'metadata-heading' },
         h('h2', { id: 'metadata-heading', text: item.kind === 'file' ? 'File metadata' : item.kind === 'folder' ? 'Folder' : 'Bucket' }),

@@ -206,7 +206,7 @@ export async function renderSearch({ main, query: search, setTitle }) {
   const active = PARAMS.some((param) => values[param]);
   // An address with an empty range shows the same field errors as the form.
   if (active && !checkRanges()) {
-    replace(results, emptyState('No search', 'Fix the filters marked above: a range whose start is after its end matches nothing.'));
+    replace(results, emptyState('Nothing searched', 'Fix the filters marked above: a range whose start is after its end matches nothing.'));
     return;
   }
   if (!active) {

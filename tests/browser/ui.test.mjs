@@ -183,6 +183,12 @@ describe('s3catalog web UI', { timeout: 600_000 }, () => {
     assert.equal(await problem.getByRole('link', { name: 'Run Extraction' }).getAttribute('href'),
       `/sources/${SOURCE}/settings/extraction`);
     await screenshot('skipped-bucket');
+
+    // The bucket's own page says the same.
+    await page.getByRole('link', { name: 'Details · add a description' }).click();
+    const warning = page.locator('.notice-warning', { hasText: 'The latest extraction skipped this bucket' });
+    await warning.waitFor();
+    assert.match(await warning.innerText(), /What to do: Grant s3:ListBucket/);
   });
 
   it('names what is missing on not-found pages', async () => {
