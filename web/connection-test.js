@@ -61,7 +61,7 @@ export function renderConnectionResult(result) {
       h('tbody', {}, ...buckets.map((bucket) => h('tr', { class: bucket.readable ? '' : 'row-attention', dataset: { bucket: bucket.name } },
         h('td', { class: 'mono nowrap', text: bucket.name }),
         h('td', {}, h('span', { class: `badge ${bucket.readable ? 'badge-ok' : 'badge-warning'}`, text: bucket.readable ? 'Readable' : 'Not readable' })),
-        h('td', {}, bucket.error ? h('div', {},
+        h('td', {}, bucket.error ? h('div', { class: 'wrap' },
           h('div', { text: `${categoryLabel(bucket.error.category)}: ${bucket.error.message || ''}` }),
           bucket.error.hint ? h('div', { class: 'muted small', text: hintSentence(bucket.error.hint) }) : null) : null)))))));
   }

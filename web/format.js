@@ -161,7 +161,7 @@ export function bucketStateBadge(status) {
 const REASONS = {
   access_denied: 'access denied (no s3:ListBucket)',
   not_found: 'bucket not found',
-  cancelled: 'not finished: the job was cancelled',
+  cancelled: 'not finished: the job stopped early',
   authentication: 'authentication error',
   permissions: 'permission error',
   network: 'network error',
@@ -170,12 +170,13 @@ const REASONS = {
   internal: 'internal error',
 };
 
-// Returns why a bucket was not synced. A failed job stops its other
-// buckets with the reason `cancelled`, although nobody cancelled it, so
-// `jobStatus` (when known) picks the wording.
+// Returns why a bucket was not synced. A failed job also stops its other
+// buckets with the reason `cancelled`, so the status of the job, when
+// known, picks the wording.
 export function reasonText(reason, jobStatus = null) {
   if (!reason) return '';
   if (reason === 'cancelled' && jobStatus === 'failed') return 'not finished: the job stopped after an error';
+  if (reason === 'cancelled' && jobStatus === 'cancelled') return 'not finished: the job was cancelled';
   return REASONS[reason] || String(reason).replaceAll('_', ' ');
 }
 
