@@ -117,6 +117,7 @@ struct Client::Impl {
   // Added to `clock` when signing, after a RequestTimeTooSkewed response revealed the server's time.
   std::chrono::seconds clock_offset{0};
   std::map<std::string, std::string> bucket_regions;
+  std::shared_ptr<RequestLimiter> limiter;  // set before the first request, then read-only
 
   Impl(ClientOptions client_options, std::shared_ptr<CredentialsProvider> provider,
        std::shared_ptr<HttpTransport> http)
@@ -251,11 +252,17 @@ struct Client::Impl {
       const auto signing_time = now();
       const HttpRequest request = build_request(call, credentials_now, signing_time);
       ++sent;
+      if (limiter) limiter->acquire();
       auto response = transport->send(request);
-      if (response && response->status >= 200 && response->status < 300) return response;
+      const bool succeeded = response && response->status >= 200 && response->status < 300;
+      if (succeeded) {
+        if (limiter) limiter->release(false, true);
+        return response;
+      }
 
       S3Error error = response ? make_response_error(*response, call.operation, call.context)
                                : with_call(response.error(), call);
+      if (limiter) limiter->release(is_throttling(error), false);
       const bool skewed = error.code == "RequestTimeTooSkewed";
       if (skewed && !clock_corrected && response && correct_clock(*response, signing_time)) {
         clock_corrected = true;
@@ -323,6 +330,8 @@ std::optional<Region> Client::bucket_region(const BucketName& bucket) const {
   if (it == impl_->bucket_regions.end()) return std::nullopt;
   return Region(it->second);
 }
+
+void Client::set_request_limiter(std::shared_ptr<RequestLimiter> limiter) { impl_->limiter = std::move(limiter); }
 
 Result<Credentials> Client::resolve_credentials() {
   if (!impl_->credentials) {

@@ -16,6 +16,7 @@
 #include "s3/credentials.h"
 #include "s3/error.h"
 #include "s3/http.h"
+#include "s3/request_limiter.h"
 #include "s3/retry.h"
 #include "s3/types.h"
 
@@ -91,6 +92,11 @@ class Client {
   // The region recorded for the bucket by set_bucket_region, ListBuckets or a
   // redirect; std::nullopt when none was, and requests use options().region.
   std::optional<Region> bucket_region(const BucketName& bucket) const;
+
+  // Makes every later request, retries included, take a slot of `limiter`
+  // while it is on the wire, and report whether S3 throttled it. Call before
+  // the first request; nullptr removes the limit.
+  void set_request_limiter(std::shared_ptr<RequestLimiter> limiter);
 
   // GET / (ListBuckets), following ContinuationToken pages to the end.
   // Network I/O; retried per options.retry. Errors carry operation "ListBuckets";
