@@ -1,0 +1,246 @@
+#include "extract/key_range.h"
+
+#include <algorithm>
+#include <cmath>
+
+namespace s3cat::extract {
+namespace {
+
+using Number = unsigned __int128;
+
+// Decodes UTF-8; std::nullopt for invalid input.
+std::optional<std::u32string> decode_utf8(std::string_view text) {
+  std::u32string decoded;
+  decoded.reserve(text.size());
+  for (std::size_t i = 0; i < text.size();) {
+    const auto lead = static_cast<unsigned char>(text[i]);
+    int length = 0;
+    char32_t value = 0;
+    if (lead < 0x80) {
+      length = 1;
+      value = lead;
+    } else if ((lead & 0xE0) == 0xC0) {
+      length = 2;
+      value = lead & 0x1F;
+    } else if ((lead & 0xF0) == 0xE0) {
+      length = 3;
+      value = lead & 0x0F;
+    } else if ((lead & 0xF8) == 0xF0) {
+      length = 4;
+      value = lead & 0x07;
+    } else {
+      return std::nullopt;
+    }
+    if (i + length > text.size()) return std::nullopt;
+    for (int j = 1; j < length; ++j) {
+      const auto next = static_cast<unsigned char>(text[i + j]);
+      if ((next & 0xC0) != 0x80) return std::nullopt;
+      value = (value << 6) | (next & 0x3F);
+    }
+    if (value > 0x10FFFF) return std::nullopt;
+    decoded.push_back(value);
+    i += length;
+  }
+  return decoded;
+}
+
+std::string encode_utf8(std::u32string_view text) {
+  std::string encoded;
+  for (const char32_t value : text) {
+    if (value < 0x80) {
+      encoded += static_cast<char>(value);
+    } else if (value < 0x800) {
+      encoded += static_cast<char>(0xC0 | (value >> 6));
+      encoded += static_cast<char>(0x80 | (value & 0x3F));
+    } else if (value < 0x10000) {
+      encoded += static_cast<char>(0xE0 | (value >> 12));
+      encoded += static_cast<char>(0x80 | ((value >> 6) & 0x3F));
+      encoded += static_cast<char>(0x80 | (value & 0x3F));
+    } else {
+      encoded += static_cast<char>(0xF0 | (value >> 18));
+      encoded += static_cast<char>(0x80 | ((value >> 12) & 0x3F));
+      encoded += static_cast<char>(0x80 | ((value >> 6) & 0x3F));
+      encoded += static_cast<char>(0x80 | (value & 0x3F));
+    }
+  }
+  return encoded;
+}
+
+// Keys as fixed-point numbers in base `base`: after a common part, each code
+// point is one digit, where digit 0 means "the key ended" and the alphabet's
+// code points map to 1 .. base-1 (others are clamped to the nearest end).
+struct Interpolation {
+  std::u32string common;  // code points both bounds share
+  char32_t low = 0;
+  Number base = 2;
+  int digits = 1;
+
+  Number value_of(const std::u32string& key) const {
+    Number value = 0;
+    for (int i = 0; i < digits; ++i) {
+      const std::size_t position = common.size() + i;
+      Number digit = 0;
+      if (position < key.size()) {
+        const char32_t point = key[position];
+        digit = point < low ? 1 : std::min<Number>(point - low + 1, base - 1);
+      }
+      value = value * base + digit;
+    }
+    return value;
+  }
+
+  // The value just above every key with this common part: the end of the range.
+  Number top() const {
+    Number value = 1;
+    for (int i = 0; i < digits; ++i) value *= base;
+    return value;
+  }
+
+  // Returns keys near `value`. A 0 digit inside the key cannot be written,
+  // because "the key ended" is only valid at its end. The first key writes
+  // it as the lowest code point, and the second key ends there with the
+  // lowest code point. Halfway between "data" and "data/zz", the digits
+  // read "data", end, "z"..., which gives "data/z..." and "data/".
+  std::vector<std::u32string> keys_near(Number value) const {
+    std::u32string suffix(digits, U'\0');
+    for (int i = digits - 1; i >= 0; --i) {
+      suffix[i] = static_cast<char32_t>(value % base);
+      value /= base;
+    }
+    while (!suffix.empty() && suffix.back() == 0) suffix.pop_back();
+
+    std::u32string key = common;
+    std::optional<std::u32string> cut;
+    for (const char32_t digit : suffix) {
+      if (digit == 0 && !cut) cut = key + low;
+      char32_t point = digit == 0 ? low : low + digit - 1;
+      if (point >= 0xD800 && point <= 0xDFFF) point = 0xE000;  // surrogates are not valid UTF-8
+      key.push_back(point);
+    }
+    std::vector<std::u32string> keys{key};
+    if (cut) keys.push_back(*cut);
+    return keys;
+  }
+};
+
+std::size_t common_length(const std::u32string& a, const std::u32string& b) {
+  std::size_t length = 0;
+  while (length < a.size() && length < b.size() && a[length] == b[length]) ++length;
+  return length;
+}
+
+std::optional<Interpolation> make_interpolation(const std::u32string& prefix, const std::u32string& after,
+                                                const std::optional<std::u32string>& last,
+                                                const KeyAlphabet& alphabet) {
+  Interpolation interpolation;
+  // Without an upper bound the range ends where the prefix ends, so only
+  // the prefix is common.
+  const std::size_t shared = last ? common_length(after, *last) : common_length(after, prefix);
+  if (shared < prefix.size()) return std::nullopt;
+  interpolation.common = after.substr(0, shared);
+  interpolation.low = std::max<char32_t>(1, std::min(alphabet.low, alphabet.high));
+  const char32_t high = std::max(alphabet.low, alphabet.high);
+  interpolation.base = static_cast<Number>(high - interpolation.low) + 2;
+  // As many digits as fit in 120 bits, so (value + value) cannot overflow.
+  const double bits_per_digit = std::log2(static_cast<double>(interpolation.base));
+  interpolation.digits = std::clamp(static_cast<int>(120.0 / bits_per_digit), 1, 24);
+  return interpolation;
+}
+
+// Returns `text` with its last code point incremented, or std::nullopt when
+// it is U+10FFFF. The result sorts after every key that starts with `text`.
+std::optional<std::u32string> successor(std::u32string text) {
+  if (text.empty() || text.back() >= 0x10FFFF) return std::nullopt;
+  text.back() = text.back() == 0xD7FF ? char32_t{0xE000} : text.back() + 1;
+  return text;
+}
+
+}  // namespace
+
+void KeyAlphabet::add(std::string_view key) {
+  const auto decoded = decode_utf8(key);
+  if (!decoded) return;
+  for (const char32_t point : *decoded) {
+    low = std::min(low, point);
+    high = std::max(high, point);
+  }
+}
+
+std::optional<std::string> split_key(const std::string& prefix, const std::string& after,
+                                     const std::optional<std::string>& last, const KeyAlphabet& alphabet) {
+  const auto prefix_points = decode_utf8(prefix);
+  const auto after_points = decode_utf8(after);
+  std::optional<std::u32string> last_points;
+  if (last) last_points = decode_utf8(*last);
+  if (!prefix_points || !after_points || (last && !last_points)) return std::nullopt;
+
+  const auto interpolation = make_interpolation(*prefix_points, *after_points, last_points, alphabet);
+  if (!interpolation) return std::nullopt;
+  const Number low = interpolation->value_of(*after_points);
+  const Number high = last_points ? interpolation->value_of(*last_points) : interpolation->top();
+  if (high <= low || high - low < 2) return std::nullopt;
+
+  // Clamping and the 0-digit rule bend the mapping, so check the order on
+  // the real bytes.
+  for (const auto& candidate : interpolation->keys_near(low + (high - low) / 2)) {
+    std::string middle = encode_utf8(candidate);
+    if (after < middle && (!last || middle < *last) && middle.starts_with(prefix)) return middle;
+  }
+  return std::nullopt;
+}
+
+double range_fraction(const std::string& prefix, const std::string& after, const std::optional<std::string>& last,
+                      const std::string& cursor, const KeyAlphabet& alphabet) {
+  const auto prefix_points = decode_utf8(prefix);
+  const auto after_points = decode_utf8(after);
+  const auto cursor_points = decode_utf8(cursor);
+  std::optional<std::u32string> last_points;
+  if (last) last_points = decode_utf8(*last);
+  if (!prefix_points || !after_points || !cursor_points || (last && !last_points)) return 0.0;
+
+  const auto interpolation = make_interpolation(*prefix_points, *after_points, last_points, alphabet);
+  if (!interpolation || !cursor_points->starts_with(interpolation->common)) return 0.0;
+  const Number low = interpolation->value_of(*after_points);
+  const Number high = last_points ? interpolation->value_of(*last_points) : interpolation->top();
+  const Number here = interpolation->value_of(*cursor_points);
+  if (high <= low || here <= low) return 0.0;
+  if (here >= high) return 1.0;
+  return static_cast<double>(here - low) / static_cast<double>(high - low);
+}
+
+std::vector<std::string> plan_split_points(const std::string& prefix, const std::string& last_listed,
+                                           const std::vector<std::string>& hints, std::size_t max_points) {
+  std::vector<std::string> points;
+  const auto prefix_points = decode_utf8(prefix);
+  const auto last_points = decode_utf8(last_listed);
+  if (prefix_points && last_points && last_points->starts_with(*prefix_points)) {
+    // Deepest first: the successor of the whole key, then of shorter and
+    // shorter cuts, down to one code point past the prefix.
+    std::vector<std::string> successors;
+    for (std::size_t depth = last_points->size(); depth > prefix_points->size(); --depth) {
+      if (auto next = successor(last_points->substr(0, depth))) successors.push_back(encode_utf8(*next));
+    }
+    // Keep the shallowest ones: the deepest ranges are tiny.
+    const std::size_t successor_budget = std::max<std::size_t>(1, max_points / 2);
+    if (successors.size() > successor_budget) {
+      successors.erase(successors.begin(), successors.end() - static_cast<std::ptrdiff_t>(successor_budget));
+    }
+    points = std::move(successors);
+  }
+
+  for (const auto& hint : hints) {
+    if (last_listed < hint && hint.starts_with(prefix) && decode_utf8(hint)) points.push_back(hint);
+  }
+  std::sort(points.begin(), points.end());
+  points.erase(std::unique(points.begin(), points.end()), points.end());
+
+  // Too many: keep an even sample, which merges neighbouring ranges.
+  if (max_points > 0 && points.size() > max_points) {
+    std::vector<std::string> sample;
+    for (std::size_t i = 0; i < max_points; ++i) sample.push_back(points[i * points.size() / max_points]);
+    points = std::move(sample);
+  }
+  return points;
+}
+
+}  // namespace s3cat::extract

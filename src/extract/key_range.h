@@ -1,0 +1,52 @@
+// Key ranges for a sharded listing: where to split the keys under one S3
+// prefix so that disjoint ranges can be listed in parallel. Keys compare as
+// raw bytes, which is S3's order (UTF-8 bytes, equal to code point order).
+// A range is (after, last]: it starts after the key `after` (S3 start-after)
+// and ends with `last`, or at the end of the prefix when `last` is absent.
+// Every split point is valid UTF-8 without NUL. Pure functions; thread-safe.
+#pragma once
+
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace s3cat::extract {
+
+// The span of code points seen in keys so far. Splitting interpolates within
+// it, so ASCII keys get ASCII split points.
+struct KeyAlphabet {
+  char32_t low = U'0';
+  char32_t high = U'9';
+
+  // Widens the span to every code point of `key`; ignores invalid UTF-8.
+  void add(std::string_view key);
+};
+
+// Returns a key s with after < s, and s < last when `last` is given, roughly
+// halfway between them, or std::nullopt when no such key is found at the
+// precision used (the bounds differ only far past their common part).
+// Both bounds start with `prefix`, and so does s.
+std::optional<std::string> split_key(const std::string& prefix, const std::string& after,
+                                     const std::optional<std::string>& last, const KeyAlphabet& alphabet);
+
+// Returns how far `cursor` is through the range (after, last], from 0 to 1,
+// by the same interpolation as split_key. An estimate: it assumes keys are
+// spread evenly over the alphabet.
+double range_fraction(const std::string& prefix, const std::string& after, const std::optional<std::string>& last,
+                      const std::string& cursor, const KeyAlphabet& alphabet);
+
+// Returns the first split points for the keys after `last_listed` (the last
+// key of the first page) under `prefix`, sorted, each after `last_listed`
+// and starting with `prefix`. They come from two sources:
+//  - the successors of `last_listed` cut at each depth ("k/0999" gives
+//    "k/099:", "k/09:", "k/1", "l" under prefix ""), so each range spans
+//    about one alphabet's width more than the one before it and the plan
+//    fits any key density;
+//  - `hints`, such as common prefixes of a delimiter listing.
+// At most `max_points` are returned; the deepest successors go first.
+std::vector<std::string> plan_split_points(const std::string& prefix, const std::string& last_listed,
+                                           const std::vector<std::string>& hints, std::size_t max_points);
+
+}  // namespace s3cat::extract

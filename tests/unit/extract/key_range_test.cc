@@ -1,0 +1,190 @@
+#include "extract/key_range.h"
+
+#include <gtest/gtest.h>
+
+#include <random>
+
+namespace s3cat::extract {
+namespace {
+
+KeyAlphabet alphabet_of(const std::vector<std::string>& keys) {
+  KeyAlphabet alphabet;
+  for (const auto& key : keys) alphabet.add(key);
+  return alphabet;
+}
+
+bool is_valid_utf8(const std::string& text) {
+  for (std::size_t i = 0; i < text.size();) {
+    const auto lead = static_cast<unsigned char>(text[i]);
+    const std::size_t length = lead < 0x80 ? 1 : (lead & 0xE0) == 0xC0 ? 2 : (lead & 0xF0) == 0xE0 ? 3
+                                                 : (lead & 0xF8) == 0xF0 ? 4 : 0;
+    if (length == 0 || i + length > text.size()) return false;
+    for (std::size_t j = 1; j < length; ++j) {
+      if ((static_cast<unsigned char>(text[i + j]) & 0xC0) != 0x80) return false;
+    }
+    i += length;
+  }
+  return true;
+}
+
+TEST(SplitKey, FallsStrictlyBetweenAsciiBounds) {
+  const KeyAlphabet alphabet = alphabet_of({"k/0000", "k/9999"});
+  const auto middle = split_key("k/", "k/0000", std::string("k/9999"), alphabet);
+  ASSERT_TRUE(middle.has_value());
+  EXPECT_LT(std::string("k/0000"), *middle);
+  EXPECT_LT(*middle, std::string("k/9999"));
+  EXPECT_TRUE(middle->starts_with("k/"));
+  EXPECT_GE((*middle)[2], '3');
+  EXPECT_LE((*middle)[2], '6');
+}
+
+TEST(SplitKey, UsesOnlyTheAlphabetForAsciiKeys) {
+  const KeyAlphabet alphabet = alphabet_of({"a", "z"});
+  const auto middle = split_key("", "a", std::string("c"), alphabet);
+  ASSERT_TRUE(middle.has_value());
+  for (const char c : *middle) {
+    EXPECT_GE(c, 'a');
+    EXPECT_LE(c, 'z');
+  }
+}
+
+TEST(SplitKey, StaysInsidePrefixWithoutUpperBound) {
+  const KeyAlphabet alphabet = alphabet_of({"logs/2024-01-01", "logs/2024-12-31"});
+  const auto middle = split_key("logs/", "logs/2024-06-30", std::nullopt, alphabet);
+  ASSERT_TRUE(middle.has_value());
+  EXPECT_TRUE(middle->starts_with("logs/"));
+  EXPECT_LT(std::string("logs/2024-06-30"), *middle);
+}
+
+TEST(SplitKey, ReturnsNothingWhenBoundsAreAdjacent) {
+  const KeyAlphabet alphabet = alphabet_of({"a", "b"});
+  EXPECT_FALSE(split_key("", "a", std::string("a"), alphabet).has_value());
+  EXPECT_FALSE(split_key("", "b", std::string("a"), alphabet).has_value());
+}
+
+TEST(SplitKey, SplitsKeyThatIsPrefixOfUpperBound) {
+  const KeyAlphabet alphabet = alphabet_of({"data", "data/zzzz"});
+  const auto middle = split_key("", "data", std::string("data/zzzz"), alphabet);
+  ASSERT_TRUE(middle.has_value());
+  EXPECT_LT(std::string("data"), *middle);
+  EXPECT_LT(*middle, std::string("data/zzzz"));
+}
+
+TEST(SplitKey, ProducesValidUtf8BetweenUnicodeKeys) {
+  const std::string low = "r\xC3\xA9sum\xC3\xA9/a";           // résumé/a
+  const std::string high = "\xE6\x97\xA5\xE6\x9C\xAC/z";      // 日本/z
+  const KeyAlphabet alphabet = alphabet_of({low, high});
+  const auto middle = split_key("", low, high, alphabet);
+  ASSERT_TRUE(middle.has_value());
+  EXPECT_TRUE(is_valid_utf8(*middle));
+  EXPECT_LT(low, *middle);
+  EXPECT_LT(*middle, high);
+}
+
+TEST(SplitKey, RejectsInvalidUtf8Bounds) {
+  const KeyAlphabet alphabet = alphabet_of({"a", "z"});
+  EXPECT_FALSE(split_key("", "a\xFF", std::string("z"), alphabet).has_value());
+}
+
+// Random bounds from a fixed seed: every split point is valid UTF-8, inside
+// the prefix and strictly between the bounds.
+TEST(SplitKey, RandomBoundsGiveOrderedSplitPoints) {
+  std::mt19937 random(20240501);
+  const std::vector<std::string> pieces = {"a", "b", "z", "/", "//", "0", "9", "-", "\xC3\xA9", "\xE2\x82\xAC",
+                                           "\xF0\x9F\x98\x80", "~", "A", "."};
+  auto random_key = [&] {
+    std::string key = "p/";
+    const int length = 1 + static_cast<int>(random() % 8);
+    for (int i = 0; i < length; ++i) key += pieces[random() % pieces.size()];
+    return key;
+  };
+
+  int splits = 0;
+  for (int round = 0; round < 3000; ++round) {
+    std::string low = random_key();
+    std::string high = random_key();
+    if (high < low) std::swap(low, high);
+    const KeyAlphabet alphabet = alphabet_of({low, high});
+    const std::optional<std::string> upper = round % 5 == 0 ? std::nullopt : std::optional(high);
+    const auto middle = split_key("p/", low, upper, alphabet);
+    if (!middle) continue;
+    ++splits;
+    EXPECT_TRUE(is_valid_utf8(*middle)) << *middle;
+    EXPECT_TRUE(middle->starts_with("p/")) << *middle;
+    EXPECT_EQ(middle->find('\0'), std::string::npos);
+    EXPECT_LT(low, *middle);
+    if (upper) {
+      EXPECT_LT(*middle, *upper);
+    }
+  }
+  EXPECT_GT(splits, 1000);
+}
+
+TEST(SplitKey, RepeatedSplitsNarrowTheRange) {
+  const KeyAlphabet alphabet = alphabet_of({"k/000000", "k/999999"});
+  std::string low = "k/000000";
+  std::optional<std::string> high = std::nullopt;
+  for (int i = 0; i < 40; ++i) {
+    const auto middle = split_key("k/", low, high, alphabet);
+    ASSERT_TRUE(middle.has_value()) << "split " << i;
+    EXPECT_LT(low, *middle);
+    if (high) {
+      EXPECT_LT(*middle, *high);
+    }
+    high = *middle;
+  }
+}
+
+TEST(RangeFraction, HalfwayCursorIsAboutHalf) {
+  const KeyAlphabet alphabet = alphabet_of({"k/0000", "k/9999"});
+  const double fraction = range_fraction("k/", "k/0000", std::string("k/8000"), "k/4000", alphabet);
+  EXPECT_NEAR(fraction, 0.5, 0.01);
+}
+
+TEST(RangeFraction, CursorAtBoundsGivesZeroAndOne) {
+  const KeyAlphabet alphabet = alphabet_of({"a", "z"});
+  EXPECT_EQ(range_fraction("", "b", std::string("y"), "b", alphabet), 0.0);
+  EXPECT_EQ(range_fraction("", "b", std::string("y"), "y", alphabet), 1.0);
+}
+
+TEST(PlanSplitPoints, AddsSuccessorAtEachDepth) {
+  const auto points = plan_split_points("", "k/0999", {}, 64);
+  const std::vector<std::string> expected = {"k/099:", "k/09:", "k/0:", "k/1", "k0", "l"};
+  EXPECT_EQ(points, expected);
+}
+
+TEST(PlanSplitPoints, StaysInsidePrefix) {
+  const auto points = plan_split_points("logs/", "logs/2024/0999", {}, 64);
+  ASSERT_FALSE(points.empty());
+  for (const auto& point : points) {
+    EXPECT_TRUE(point.starts_with("logs/")) << point;
+    EXPECT_LT(std::string("logs/2024/0999"), point);
+  }
+  EXPECT_EQ(points.back(), "logs/3");
+}
+
+TEST(PlanSplitPoints, MergesHintsAfterLastListedKey) {
+  const auto points = plan_split_points("", "a/9", {"a/", "b/", "c/", "c/"}, 64);
+  EXPECT_TRUE(std::is_sorted(points.begin(), points.end()));
+  EXPECT_EQ(std::count(points.begin(), points.end(), "c/"), 1);
+  EXPECT_EQ(std::count(points.begin(), points.end(), "a/"), 0) << "a/ sorts before a/9";
+  EXPECT_EQ(std::count(points.begin(), points.end(), "b/"), 1);
+}
+
+TEST(PlanSplitPoints, KeepsAtMostMaxPoints) {
+  std::vector<std::string> hints;
+  for (int i = 0; i < 500; ++i) hints.push_back("f" + std::to_string(1000 + i) + "/");
+  const auto points = plan_split_points("", "f0999", hints, 16);
+  EXPECT_EQ(points.size(), 16u);
+  EXPECT_TRUE(std::is_sorted(points.begin(), points.end()));
+  EXPECT_EQ(std::adjacent_find(points.begin(), points.end()), points.end());
+}
+
+TEST(PlanSplitPoints, SkipsMaximumCodePoint) {
+  const std::string last = "a\xF4\x8F\xBF\xBF";  // "a" then U+10FFFF
+  const auto points = plan_split_points("", last, {}, 64);
+  EXPECT_EQ(points, (std::vector<std::string>{"b"}));
+}
+
+}  // namespace
+}  // namespace s3cat::extract
