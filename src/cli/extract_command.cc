@@ -2,7 +2,9 @@
 // process, with progress on stderr.
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
+#include <cmath>
 #include <condition_variable>
 #include <csignal>
 #include <cstdio>
@@ -21,12 +23,30 @@ std::atomic<bool> g_interrupted{false};
 
 extern "C" void on_interrupt(int) { g_interrupted = true; }
 
+// "1 h 02 min", "4 min 05 s", "12 s", or "unknown".
+std::string format_eta(const std::optional<double>& seconds) {
+  if (!seconds) return "unknown";
+  const long long total = std::llround(std::max(0.0, *seconds));
+  char text[48];
+  if (total >= 3600) {
+    std::snprintf(text, sizeof text, "%lld h %02lld min", total / 3600, total % 3600 / 60);
+  } else if (total >= 60) {
+    std::snprintf(text, sizeof text, "%lld min %02lld s", total / 60, total % 60);
+  } else {
+    std::snprintf(text, sizeof text, "%lld s", total);
+  }
+  return text;
+}
+
 std::string progress_line(const std::string& source, const extract::ProgressSnapshot& progress) {
+  // The rate over the last seconds shows a slowdown (throttling) at once,
+  // where the average since the start would hide it.
   char rate[32];
-  std::snprintf(rate, sizeof rate, "%.0f", progress.objects_per_second());
+  std::snprintf(rate, sizeof rate, "%.0f", progress.recent_objects_per_second);
   std::string line = "extract " + source + ": " + std::to_string(progress.buckets_done) + "/" +
                      std::to_string(progress.buckets_total) + " buckets, " +
-                     std::to_string(progress.objects_listed) + " objects, " + rate + " objects/s";
+                     std::to_string(progress.objects_listed) + " objects, " + rate + " objects/s, ETA " +
+                     format_eta(progress.eta_seconds);
   if (!progress.current_buckets.empty()) {
     line += ", listing";
     for (const auto& bucket : progress.current_buckets) line += " " + bucket;
@@ -96,11 +116,19 @@ void register_extract_command(CLI::App& app, CommandContext& context) {
   static std::string name;
   static bool json = false;
   static int concurrency = 4;
+  static int max_requests = 16;
+  static int page_size = 1000;
   auto* command = app.add_subcommand("extract", "run one metadata extraction of a source and print its result");
   command->add_option("NAME", name, "source name")->required();
   command->add_flag("--json", json, "print the result as one JSON object");
   command->add_option("--concurrency", concurrency, "buckets listed at the same time")
       ->check(CLI::Range(1, 64));
+  command->add_option("--max-requests", max_requests,
+                      "ListObjectsV2 requests in flight for the whole job, across buckets and key ranges of one "
+                      "bucket; halved while S3 throttles (default 16, 1 lists each bucket sequentially)")
+      ->check(CLI::Range(1, 256));
+  command->add_option("--page-size", page_size, "keys per ListObjectsV2 page (max-keys, default 1000)")
+      ->check(CLI::Range(1, 1000));
 
   command->callback([&context] {
     run_command(context, [&]() -> std::expected<int, CommandError> {
@@ -111,6 +139,8 @@ void register_extract_command(CLI::App& app, CommandContext& context) {
 
       extract::ExtractOptions options;
       options.max_concurrent_buckets = concurrency;
+      options.max_requests = max_requests;
+      options.max_keys_per_page = page_size;
       options.client.environment = s3::current_environment();
       extract::Extraction extraction(**store, *source, options);
 

@@ -119,6 +119,16 @@ std::expected<ScopePlan, catalog::JobError> Extraction::plan_job(State& state, c
   auto client = make_source_client(source_, options_.client);
   if (!client) return std::unexpected(to_job_error(client.error()));
   state.client = std::move(*client);
+  s3::RequestLimiterOptions limits;
+  limits.max_requests = std::max(1, options_.max_requests);
+  state.client->set_request_limiter(std::make_shared<s3::RequestLimiter>(
+      limits, [this, &state](int new_limit, int old_limit, bool throttled) {
+        log(state, spdlog::level::info,
+            throttled ? "S3 throttled a request (SlowDown or 503): request limit lowered from " +
+                            std::to_string(old_limit) + " to " + std::to_string(new_limit)
+                      : "request limit raised from " + std::to_string(old_limit) + " to " +
+                            std::to_string(new_limit));
+      }));
 
   // Resolving before the first request names the keys' source in the job
   // log, and in the error when S3 rejects them. When resolving fails,

@@ -24,6 +24,10 @@ namespace s3cat::extract {
 
 struct ExtractOptions {
   int max_concurrent_buckets = 4;  // buckets listed at the same time
+  // ListObjectsV2 requests in flight for the whole job, across buckets and
+  // key ranges. Throttling lowers it for a while (see s3::RequestLimiter);
+  // 1 also turns off sharded listing.
+  int max_requests = 16;
   int max_keys_per_page = 1000;    // ListObjectsV2 MaxKeys; S3 caps it at 1000
   std::string trigger;             // recorded on the job: "api", "schedule", or "" for the CLI
   ClientSettings client;
@@ -71,12 +75,21 @@ class Extraction {
   // adds its result to the state.
   void list_bucket(State& state, const BucketScope& scope);
 
-  // Walks one ListObjectsV2 listing to its end, writing each page to the
-  // store. Collects CommonPrefixes into `found_prefixes` when it is given.
-  // Returns false when the listing ended early, and listing.result then records why.
+  // Lists the keys under `prefix`: sharded into key ranges listed in
+  // parallel (see sharded_listing.h) when `delimiter` is empty and the bucket
+  // returns keys in order, else one ListObjectsV2 walk. Writes each page to
+  // the store and collects CommonPrefixes into `found_prefixes` when given
+  // (which rules out sharding). Returns false when the listing ended early,
+  // and listing.result then records why.
   struct BucketListing;
   bool list_prefix(State& state, BucketListing& listing, const std::string& prefix, const std::string& delimiter,
                    std::vector<std::string>* found_prefixes);
+  bool list_prefix_sharded(State& state, BucketListing& listing, const std::string& prefix);
+  // Filters one page and writes it to the store. Thread-safe. Returns false
+  // when the store failed, which stops the job.
+  bool write_page(State& state, BucketListing& listing, const std::vector<s3::ObjectInfo>& objects);
+  void record_listing_error(State& state, BucketListing& listing, const s3::S3Error& error);
+  void record_stopped(BucketListing& listing);
   // Lists a prefix that does not end in '/' in a directory bucket, which
   // rejects such prefixes.
   bool list_directory_bucket_prefix(State& state, BucketListing& listing, const std::string& prefix);

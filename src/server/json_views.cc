@@ -68,6 +68,8 @@ nlohmann::json progress_json(const extract::ProgressSnapshot& progress) {
           {"pages_listed", progress.pages_listed},
           {"current_buckets", progress.current_buckets},
           {"objects_per_second", progress.objects_per_second()},
+          {"recent_objects_per_second", progress.recent_objects_per_second},
+          {"eta_seconds", progress.eta_seconds ? nlohmann::json(*progress.eta_seconds) : nlohmann::json(nullptr)},
           {"elapsed_seconds", std::chrono::duration<double>(progress.elapsed).count()}};
 }
 
