@@ -32,7 +32,8 @@ function progressView(job) {
     h('div', { class: 'stats' },
       stat('Buckets done', total ? `${formatCount(done)} / ${formatCount(total)}` : 'listing buckets…', 'buckets'),
       stat('Objects listed', formatCount(progress.objects_listed), 'objects'),
-      stat('Rate', `${formatCount(Math.round(Number(progress.objects_per_second) || 0))} objects/s`, 'rate'),
+      stat('Rate', `${formatCount(Math.round(Number(progress.recent_objects_per_second ?? progress.objects_per_second) || 0))} objects/s`, 'rate'),
+      stat('Time left', progress.eta_seconds == null ? h('span', { class: 'muted', text: 'estimating…' }) : `about ${formatDuration(progress.eta_seconds)}`, 'eta'),
       stat('Elapsed', formatDuration(progress.elapsed_seconds), 'elapsed'),
       stat(current.length > 1 ? 'Current buckets' : 'Current bucket',
         current.length ? h('span', { class: 'mono', text: current.join(', ') }) : h('span', { class: 'muted', text: '—' }), 'current')));
