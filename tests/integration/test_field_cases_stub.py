@@ -643,8 +643,14 @@ class HugeBucketTest(CatalogTestCase):
         self.assertEqual(result["status"], "succeeded")
         self.assertEqual(result["files_synced"], HUGE_KEYS)
         self.assertEqual(count_files(run.db_path, "huge"), HUGE_KEYS)
+        # The generated pages ignore start-after, so the one request that
+        # checks for it before a sharded listing gets page 1 again, and the
+        # bucket is then listed sequentially.
         listings = run.stub.requests_for("huge", "ListObjectsV2")
-        self.assertEqual(len(listings), math.ceil(HUGE_KEYS / 1000), "each page is requested once")
+        probes = [request for request in listings if "start-after" in request.query]
+        self.assertLessEqual(len(probes), 1)
+        pages = [request for request in listings if "start-after" not in request.query]
+        self.assertEqual(len(pages), math.ceil(HUGE_KEYS / 1000), "each page is requested once")
 
     def test_huge_bucket_rolls_up_folders(self) -> None:
         run = self.huge

@@ -25,6 +25,7 @@ Example:
 
 from __future__ import annotations
 
+import bisect
 import itertools
 import re
 import socket
@@ -247,6 +248,8 @@ class StubBucket:
     attempt_faults: Sequence[Fault | None] = ()
     handler: Callable[[RecordedRequest], Fault | Page | None] | None = None
     token_pages: dict[str | None, int] = field(default_factory=dict)
+    # UTF-8 bytes of each key in `objects`, in the same order, built on first use.
+    sort_keys: list[bytes] | None = None
 
 
 # Recorded requests
@@ -402,15 +405,19 @@ class _Handler(BaseHTTPRequestHandler):
         body = self.rfile.read(length) if length > 0 else b""
         stub = self.server.stub
         record = stub._record(self, body)
+        stub._request_started()
         try:
-            fault, normal = stub._route(record)
-        except Exception as error:
-            # A bug in a test's handler or page callable. stop() raises it,
-            # so the test fails with the cause and not a retry storm.
-            stub._record_handler_error(record, error)
-            fault = S3Error(500, "InternalError", f"S3 stub handler raised {error!r}")
-            normal = _empty_response
-        self._deliver(fault, normal, head_only=self.command == "HEAD")
+            try:
+                fault, normal = stub._route(record)
+            except Exception as error:
+                # A bug in a test's handler or page callable. stop() raises it,
+                # so the test fails with the cause and not a retry storm.
+                stub._record_handler_error(record, error)
+                fault = S3Error(500, "InternalError", f"S3 stub handler raised {error!r}")
+                normal = _empty_response
+            self._deliver(fault, normal, head_only=self.command == "HEAD")
+        finally:
+            stub._request_finished()
 
     def _deliver(self, fault: Fault | None, normal: Callable[[], _Response], head_only: bool) -> None:
         stub = self.server.stub
@@ -497,6 +504,10 @@ class S3Stub:
         self._attempts: dict[tuple, int] = {}
         self._lock = threading.Lock()
         self._request_ids = itertools.count(1)
+        # Requests in progress now, and the maximum at any one time, for
+        # tests of concurrent listing. A Stall counts as in progress.
+        self._in_flight = 0
+        self.peak_in_flight = 0
         self._stopping = threading.Event()
         self._connections: set = set()
         self._server: _Server | None = None
@@ -663,10 +674,11 @@ class S3Stub:
         ]
 
     def clear_requests(self) -> None:
-        """Forget recorded requests and reset attempt counters."""
+        """Forget recorded requests and reset attempt counters and peak_in_flight."""
         with self._lock:
             self._requests.clear()
             self._attempts.clear()
+            self.peak_in_flight = self._in_flight
 
     # Request handling (called from handler threads)
 
@@ -676,6 +688,15 @@ class S3Stub:
                 self._connections.add(connection)
             else:
                 self._connections.discard(connection)
+
+    def _request_started(self) -> None:
+        with self._lock:
+            self._in_flight += 1
+            self.peak_in_flight = max(self.peak_in_flight, self._in_flight)
+
+    def _request_finished(self) -> None:
+        with self._lock:
+            self._in_flight -= 1
 
     def _record_handler_error(self, request: RecordedRequest, error: Exception) -> None:
         with self._lock:
@@ -906,16 +927,27 @@ class S3Stub:
 
     @staticmethod
     def _auto_page(bucket: StubBucket, params: ListingParams) -> tuple[list[Obj], list[str], str | None]:
-        """Paginate the bucket's sorted objects as S3 does, with prefixes counted in max-keys."""
+        """Paginate the bucket's sorted objects as S3 does, with prefixes counted in max-keys.
+
+        The token is a position in the listing that prefix, delimiter and
+        start-after select, so a client must send the same start-after with
+        each token (S3 itself carries the position in the token).
+        """
         prefix = params.prefix
         delimiter = params.delimiter
-        start_after = params.start_after if params.continuation_token is None else None
+        start_after = params.start_after
+        objects = bucket.objects or []
+        sort_keys = bucket.sort_keys
+        if sort_keys is None or len(sort_keys) != len(objects):
+            sort_keys = bucket.sort_keys = [entry.key.encode("utf-8", "surrogateescape") for entry in objects]
+        # Skip to the first key of the prefix, or after start-after, by bisection.
+        first = bisect.bisect_left(sort_keys, prefix.encode("utf-8", "surrogateescape"))
+        if start_after is not None:
+            first = max(first, bisect.bisect_right(sort_keys, start_after.encode("utf-8", "surrogateescape")))
         items: list[Obj | str] = []
-        for entry in bucket.objects or []:
+        for entry in itertools.islice(objects, first, None):
             if not entry.key.startswith(prefix):
-                continue
-            if start_after is not None and entry.key.encode() <= start_after.encode():
-                continue
+                break
             if delimiter:
                 position = entry.key.find(delimiter, len(prefix))
                 if position >= 0:
