@@ -42,11 +42,15 @@ void Progress::page_listed(std::uint64_t objects) {
 
   const auto now = std::chrono::steady_clock::now();
   std::lock_guard lock(mutex_);
-  if (!samples_.empty() && now - samples_.back().time < kSampleSpacing) {
-    samples_.back().objects = std::max(samples_.back().objects, total);
-    return;
+  // The last sample moves forward until it is kSampleSpacing past the one
+  // before it. The first sample never moves, so the rate has a base
+  // before the newest page.
+  const std::size_t count = samples_.size();
+  if (count >= 2 && now - samples_[count - 2].time < kSampleSpacing) {
+    samples_.back() = {now, std::max(samples_.back().objects, total)};
+  } else {
+    samples_.push_back({now, total});
   }
-  samples_.push_back({now, total});
   // Keep one sample older than the window, so the window is always covered.
   while (samples_.size() > 2 && now - samples_[1].time > kRateWindow) samples_.pop_front();
 }
