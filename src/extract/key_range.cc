@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <iterator>
 
 namespace s3cat::extract {
 namespace {
@@ -37,7 +38,7 @@ std::optional<std::u32string> decode_utf8(std::string_view text) {
       if ((next & 0xC0) != 0x80) return std::nullopt;
       value = (value << 6) | (next & 0x3F);
     }
-    if (value > 0x10FFFF) return std::nullopt;
+    if (value > 0x10FFFF || (value >= 0xD800 && value <= 0xDFFF)) return std::nullopt;
     decoded.push_back(value);
     i += length;
   }
@@ -67,23 +68,28 @@ std::string encode_utf8(std::u32string_view text) {
 }
 
 // Keys as fixed-point numbers in base `base`: after a common part, each code
-// point is one digit, where digit 0 means "the key ended" and the alphabet's
-// code points map to 1 .. base-1 (others are clamped to the nearest end).
+// point is one digit. Digit 0 means "the key ended", and the alphabet's
+// code points map to their rank, 1 .. base-1. A code point outside the
+// alphabet maps to the rank of the nearest one below it.
 struct Interpolation {
   std::u32string common;  // code points both bounds share
-  char32_t low = 0;
+  const std::vector<char32_t>* points = nullptr;  // the alphabet, not empty
   Number base = 2;
   int digits = 1;
+
+  Number digit_of(char32_t point) const {
+    const auto above = std::upper_bound(points->begin(), points->end(), point);
+    return std::max<Number>(1, static_cast<Number>(above - points->begin()));
+  }
+
+  char32_t point_of(Number digit) const { return (*points)[static_cast<std::size_t>(digit) - 1]; }
 
   Number value_of(const std::u32string& key) const {
     Number value = 0;
     for (int i = 0; i < digits; ++i) {
       const std::size_t position = common.size() + i;
       Number digit = 0;
-      if (position < key.size()) {
-        const char32_t point = key[position];
-        digit = point < low ? 1 : std::min<Number>(point - low + 1, base - 1);
-      }
+      if (position < key.size()) digit = digit_of(key[position]);
       value = value * base + digit;
     }
     return value;
@@ -111,11 +117,10 @@ struct Interpolation {
 
     std::u32string key = common;
     std::optional<std::u32string> cut;
+    const char32_t lowest = point_of(1);
     for (const char32_t digit : suffix) {
-      if (digit == 0 && !cut) cut = key + low;
-      char32_t point = digit == 0 ? low : low + digit - 1;
-      if (point >= 0xD800 && point <= 0xDFFF) point = 0xE000;  // surrogates are not valid UTF-8
-      key.push_back(point);
+      if (digit == 0 && !cut) cut = key + lowest;
+      key.push_back(digit == 0 ? lowest : point_of(digit));
     }
     std::vector<std::u32string> keys{key};
     if (cut) keys.push_back(*cut);
@@ -137,10 +142,10 @@ std::optional<Interpolation> make_interpolation(const std::u32string& prefix, co
   // the prefix is common.
   const std::size_t shared = last ? common_length(after, *last) : common_length(after, prefix);
   if (shared < prefix.size()) return std::nullopt;
+  if (alphabet.points.empty()) return std::nullopt;
   interpolation.common = after.substr(0, shared);
-  interpolation.low = std::max<char32_t>(1, std::min(alphabet.low, alphabet.high));
-  const char32_t high = std::max(alphabet.low, alphabet.high);
-  interpolation.base = static_cast<Number>(high - interpolation.low) + 2;
+  interpolation.points = &alphabet.points;
+  interpolation.base = static_cast<Number>(alphabet.points.size()) + 1;
   // As many digits as fit in 120 bits, so (value + value) cannot overflow.
   const double bits_per_digit = std::log2(static_cast<double>(interpolation.base));
   interpolation.digits = std::clamp(static_cast<int>(120.0 / bits_per_digit), 1, 24);
@@ -161,9 +166,18 @@ void KeyAlphabet::add(std::string_view key) {
   const auto decoded = decode_utf8(key);
   if (!decoded) return;
   for (const char32_t point : *decoded) {
-    low = std::min(low, point);
-    high = std::max(high, point);
+    // NUL cannot be written in a split point, which must be a valid key.
+    if (point == 0) continue;
+    const auto at = std::lower_bound(points.begin(), points.end(), point);
+    if (at == points.end() || *at != point) points.insert(at, point);
   }
+}
+
+void KeyAlphabet::merge(const KeyAlphabet& other) {
+  std::vector<char32_t> merged;
+  merged.reserve(points.size() + other.points.size());
+  std::set_union(points.begin(), points.end(), other.points.begin(), other.points.end(), std::back_inserter(merged));
+  points = std::move(merged);
 }
 
 std::optional<std::string> split_key(const std::string& prefix, const std::string& after,

@@ -14,14 +14,16 @@
 
 namespace s3cat::extract {
 
-// The span of code points seen in keys so far. Splitting interpolates within
-// it, so ASCII keys get ASCII split points.
+// The code points seen in keys so far. Splitting interpolates over their
+// ranks, not their values, so keys of digits and ASCII letters get split
+// points of the same characters even when a few keys contain emoji.
 struct KeyAlphabet {
-  char32_t low = U'0';
-  char32_t high = U'9';
+  std::vector<char32_t> points;  // sorted, distinct
 
-  // Widens the span to every code point of `key`; ignores invalid UTF-8.
+  // Adds every code point of `key`; ignores invalid UTF-8.
   void add(std::string_view key);
+  // Adds every code point of `other`.
+  void merge(const KeyAlphabet& other);
 };
 
 // Returns a key s with after < s, and s < last when `last` is given, roughly

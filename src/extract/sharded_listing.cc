@@ -271,8 +271,7 @@ void ShardedListing::list_range(Range& range) {
     range.objects += objects.size();
     ++range.pages;
     if (!objects.empty()) range.cursor = objects.back().key.str();
-    alphabet_.low = std::min(alphabet_.low, seen.low);
-    alphabet_.high = std::max(alphabet_.high, seen.high);
+    alphabet_.merge(seen);
     if (passed_end || !(*page)->is_truncated) {
       range.split_requested = false;
       return;
