@@ -14,6 +14,9 @@ constexpr std::chrono::milliseconds kIdleRecheck{200};
 // extrapolate from.
 constexpr double kMinFractionForEstimate = 0.01;
 
+// Successor depths considered when a running range splits.
+constexpr std::size_t kMaxSuccessorDepths = 64;
+
 }  // namespace
 
 // One key range (after, last] and how far its listing has come.
@@ -208,14 +211,17 @@ std::shared_ptr<ShardedListing::Range> ShardedListing::take_range() {
     }
     if (running_.empty()) return nullptr;  // every range is listed
 
+    ++idle_workers_;
     request_split_locked();
     changed_.wait_for(lock, kIdleRecheck);
+    --idle_workers_;
   }
 }
 
 void ShardedListing::request_split_locked() {
-  // One pending request per idle worker is enough; the range that has
-  // listed the most pages is likely the largest.
+  // One pending request at a time, because the split it brings has pieces
+  // for up to three idle workers. The range that has listed the most pages
+  // is likely the largest.
   Range* candidate = nullptr;
   for (const auto& range : running_) {
     if (range->split_requested) return;
@@ -283,14 +289,31 @@ void ShardedListing::list_range(Range& range) {
 void ShardedListing::split_if_requested_locked(Range& range) {
   if (!range.split_requested) return;
   range.split_requested = false;
-  auto middle = split_key(prefix_, range.cursor, range.last, alphabet_);
-  if (!middle) {
+
+  // Successors of the cursor cut at each depth that fall before the range's
+  // end split the rest into pieces that grow about one alphabet each, as the
+  // first plan does. This worker keeps the smallest piece.
+  std::vector<std::string> points;
+  for (auto& point : plan_split_points(prefix_, range.cursor, {}, 2 * kMaxSuccessorDepths)) {
+    if (!range.last || point < *range.last) points.push_back(std::move(point));
+  }
+  // One piece per idle worker plus this one's, at most 4: each piece costs
+  // at least one request, and many of the largest ones are empty.
+  const std::size_t keep = static_cast<std::size_t>(std::clamp(idle_workers_ + 1, 2, 4));
+  if (points.size() > keep) points.erase(points.begin(), points.end() - static_cast<std::ptrdiff_t>(keep));
+  if (points.empty()) {
+    if (auto middle = split_key(prefix_, range.cursor, range.last, alphabet_)) points.push_back(*middle);
+  }
+  if (points.empty()) {
     range.unsplittable = true;
     return;
   }
-  queued_.push_back(std::make_shared<Range>(Range{*middle, range.last, *middle}));
-  range.last = *middle;
-  ++outcome_.ranges_listed;
+  for (std::size_t i = 0; i < points.size(); ++i) {
+    const std::optional<std::string> end = i + 1 < points.size() ? std::optional(points[i + 1]) : range.last;
+    queued_.push_back(std::make_shared<Range>(Range{points[i], end, points[i]}));
+  }
+  range.last = points.front();
+  outcome_.ranges_listed += static_cast<int>(points.size());
   changed_.notify_all();
 }
 

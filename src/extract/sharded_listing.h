@@ -108,6 +108,7 @@ class ShardedListing : public ListingEstimate {
   std::deque<std::shared_ptr<Range>> queued_;
   std::vector<std::shared_ptr<Range>> running_;
   bool planned_ = false;
+  int idle_workers_ = 0;  // workers waiting for a range
   bool abort_ = false;
   Outcome outcome_;
   std::uint64_t finished_ranges_ = 0;
