@@ -164,8 +164,51 @@ constexpr const char* kVersion3 = R"sql(
 ALTER TABLE sources ADD COLUMN role_session_name TEXT NOT NULL DEFAULT '';
 )sql";
 
+// Version 4: users, login sessions, API tokens and the audit log. Sessions
+// and tokens are stored as the SHA-256 of the secret the client holds, so a
+// copy of the database logs nobody in. Times are Unix seconds where the
+// server compares them (sessions), RFC 3339 text elsewhere.
+constexpr const char* kVersion4 = R"sql(
+CREATE TABLE users(
+  id INTEGER PRIMARY KEY,
+  name TEXT NOT NULL UNIQUE,
+  role TEXT NOT NULL,           -- "admin", "steward" or "viewer"
+  password_hash TEXT NOT NULL,  -- crypto_pwhash_str (Argon2id) string
+  created_at TEXT NOT NULL,
+  updated_at TEXT NOT NULL
+);
+
+CREATE TABLE sessions(
+  token_hash TEXT PRIMARY KEY,  -- hex SHA-256 of the cookie value
+  user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  created_at INTEGER NOT NULL,
+  last_seen_at INTEGER NOT NULL,
+  client_address TEXT NOT NULL
+);
+CREATE INDEX sessions_by_user ON sessions(user_id);
+
+CREATE TABLE api_tokens(
+  id INTEGER PRIMARY KEY AUTOINCREMENT,  -- never reused, so a revoked id never names a new token
+  user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  name TEXT NOT NULL,
+  token_hash TEXT NOT NULL UNIQUE,  -- hex SHA-256 of the token
+  created_at TEXT NOT NULL,
+  last_used_at TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX api_tokens_by_user ON api_tokens(user_id);
+
+CREATE TABLE audit_log(
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  time TEXT NOT NULL,
+  actor TEXT NOT NULL,    -- user name, or "cli:" and the OS user
+  action TEXT NOT NULL,   -- "source.update", "user.create", "login.success", ...
+  target TEXT NOT NULL,   -- the source, user, token or job acted on
+  detail TEXT NOT NULL    -- JSON object; never a secret
+);
+)sql";
+
 // Append new migrations; never edit one that has shipped.
-constexpr std::array<const char*, 3> kMigrations{kVersion1, kVersion2, kVersion3};
+constexpr std::array<const char*, 4> kMigrations{kVersion1, kVersion2, kVersion3, kVersion4};
 
 StoreResult<int> read_user_version(Connection& connection) {
   auto statement = connection.prepare("PRAGMA user_version");

@@ -73,7 +73,7 @@ StoreResult<std::unique_ptr<SqliteStore>> SqliteStore::open(const SqliteOptions&
   if (options.path.empty()) {
     return std::unexpected(StoreError{StoreErrorKind::kInvalid, "catalog database path is empty; set a file path"});
   }
-  if (options.secret_key_file.empty()) {
+  if (options.secret_key_file.empty() && options.secret_key_base64.empty()) {
     return std::unexpected(
         StoreError{StoreErrorKind::kInvalid, "secret key file path is empty; set a file path outside the database"});
   }

@@ -178,6 +178,9 @@ class CatalogStore {
 struct SqliteOptions {
   std::string path;             // database file; created with its schema on first use
   std::string secret_key_file;  // 32-byte key for secrets; created (mode 0600) when missing
+  // The key itself as base64 of 32 bytes (S3CATALOG_SECRET_KEY); when set,
+  // it replaces secret_key_file, which is then neither read nor created.
+  std::string secret_key_base64;
   // Time source for first_seen, last_seen, job times and the like; empty
   // means the system clock. Tests inject a fixed or stepping clock.
   std::function<std::chrono::system_clock::time_point()> clock;

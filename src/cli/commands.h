@@ -20,6 +20,8 @@ void register_source_test_command(CLI::App& source, CommandContext& context);
 void register_extract_command(CLI::App& app, CommandContext& context);
 void register_catalog_commands(CLI::App& app, CommandContext& context);
 void register_serve_command(CLI::App& app, CommandContext& context);
+// `user`, `token` and `secrets` (auth_commands.cc).
+void register_auth_commands(CLI::App& app, CommandContext& context);
 
 // Prints one JSON value on one line of stdout. Invalid UTF-8 in keys is
 // replaced rather than aborting the output.

@@ -62,7 +62,9 @@ std::expected<std::unique_ptr<catalog::CatalogStore>, CommandError> open_catalog
     }
   }
 
-  auto store = catalog::open_sqlite_store({location->sqlite_path, secret_key_file()});
+  catalog::SqliteOptions sqlite_options{location->sqlite_path, secret_key_file()};
+  sqlite_options.secret_key_base64 = environment_value("S3CATALOG_SECRET_KEY");
+  auto store = catalog::open_sqlite_store(sqlite_options);
   if (!store) return std::unexpected(from_store_error(store.error()));
   return std::move(*store);
 }

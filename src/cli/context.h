@@ -41,7 +41,8 @@ std::expected<DatabaseLocation, CommandError> parse_database_url(const std::stri
 // else $XDG_CONFIG_HOME/s3catalog/secret.key, else ~/.config/s3catalog/secret.key.
 std::string secret_key_file();
 
-// Opens the catalog (creating or migrating it). Disk I/O.
+// Opens the catalog (creating or migrating it), with the secret key from
+// S3CATALOG_SECRET_KEY (base64) when set, else from secret_key_file(). Disk I/O.
 std::expected<std::unique_ptr<catalog::CatalogStore>, CommandError> open_catalog(const GlobalOptions& options);
 
 // Converts a store error into a command error with the matching exit status.

@@ -12,6 +12,7 @@
 #include <mutex>
 #include <thread>
 
+#include "cli/auth_context.h"
 #include "cli/commands.h"
 #include "cli/json_output.h"
 #include "extract/extractor.h"
@@ -169,6 +170,9 @@ void register_extract_command(CLI::App& app, CommandContext& context) {
       if (!job) {
         return std::unexpected(CommandError{kExitFailed, job.error().message});
       }
+      // Recorded after the run, because only then does the CLI have the job's id.
+      audit_cli(context.global, "job.start", name,
+                {{"job_id", job->id}, {"status", catalog::to_string(job->status)}});
       if (json) {
         print_json_line(job_json(*job));
       } else {

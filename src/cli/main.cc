@@ -108,6 +108,7 @@ int main(int argc, char** argv) {
   register_extract_command(app, context);
   register_catalog_commands(app, context);
   register_serve_command(app, context);
+  register_auth_commands(app, context);
 
   try {
     app.parse(argc, argv);

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "catalog/path_filter.h"
+#include "cli/auth_context.h"
 #include "cli/commands.h"
 #include "cli/json_output.h"
 #include "s3/client.h"
@@ -233,6 +234,7 @@ void register_source_commands(CLI::App& app, CommandContext& context) {
       if (!store) return std::unexpected(store.error());
       auto created = (*store)->create_source(source);
       if (!created) return std::unexpected(from_store_error(created.error()));
+      audit_cli(context.global, "source.create", created->name, {{"credentials", !created->access_key_id.empty()}});
       std::cerr << "source " << created->name << " added\n";
       return kExitOk;
     });
@@ -254,6 +256,8 @@ void register_source_commands(CLI::App& app, CommandContext& context) {
       if (auto applied = apply_flags(update_flags, *current); !applied) return std::unexpected(applied.error());
       auto updated = (*store)->update_source(*current);
       if (!updated) return std::unexpected(from_store_error(updated.error()));
+      audit_cli(context.global, "source.update", updated->name,
+                {{"credentials_cleared", update_flags.clear_credentials}});
       std::cerr << "source " << updated->name << " updated\n";
       return kExitOk;
     });
@@ -313,6 +317,7 @@ void register_source_commands(CLI::App& app, CommandContext& context) {
       if (auto removed = (*store)->remove_source(remove_name); !removed) {
         return std::unexpected(from_store_error(removed.error()));
       }
+      audit_cli(context.global, "source.remove", remove_name);
       std::cerr << "source " << remove_name << " removed\n";
       return kExitOk;
     });
