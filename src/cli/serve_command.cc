@@ -9,6 +9,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "cli/auth_context.h"
 #include "cli/commands.h"
 #include "s3/credentials.h"
 #include "server/request_guard.h"
@@ -52,18 +53,28 @@ std::string url_host(const std::string& host) {
 void register_serve_command(CLI::App& app, CommandContext& context) {
   static std::string listen = "127.0.0.1:8080";
   static bool list_routes = false;
+  static std::string tls_cert;
+  static std::string tls_key;
   auto* command = app.add_subcommand("serve", "run the catalog server: REST API, web UI, jobs and schedules");
   command->add_option("--listen", listen,
                       "address and port to listen on, HOST:PORT (default 127.0.0.1:8080; port 0 picks a free port "
                       "and prints it)");
   command->add_flag("--list-routes", list_routes, "print every route the server registers as METHOD PATH, and exit");
+  command->add_option("--tls-cert", tls_cert, "PEM certificate (chain) file; with --tls-key, serve HTTPS only");
+  command->add_option("--tls-key", tls_key, "PEM private key file of --tls-cert");
 
   command->callback([&context] {
     run_command(context, [&]() -> std::expected<int, CommandError> {
       auto address = parse_listen(listen);
       if (!address) return std::unexpected(address.error());
+      if (tls_cert.empty() != tls_key.empty()) {
+        return std::unexpected(CommandError{kExitUsage, "--tls-cert and --tls-key go together: give both to serve "
+                                                        "HTTPS, or neither for HTTP"});
+      }
       auto store = open_catalog(context.global);
       if (!store) return std::unexpected(store.error());
+      auto auth = open_auth_store(context.global);
+      if (!auth) return std::unexpected(auth.error());
 
       // SIGINT and SIGTERM are blocked in every thread and taken by one
       // waiting thread, so the server stops from an ordinary thread.
@@ -76,21 +87,35 @@ void register_serve_command(CLI::App& app, CommandContext& context) {
       server::ServerOptions options;
       options.host = address->host;
       options.port = address->port;
+      options.tls_cert_file = tls_cert;
+      options.tls_key_file = tls_key;
       options.runner.client.environment = s3::current_environment();
-      server::CatalogServer server(**store, options);
+      server::CatalogServer server(**store, **auth, options);
       if (list_routes) {
         for (const auto& route : server.routes()) std::cout << route.method << " " << route.path << "\n";
         return kExitOk;
       }
 
+      // Without users nobody could log in, and the server must not fall
+      // back to serving everyone.
+      auto users = (*auth)->count_users();
+      if (!users) return std::unexpected(from_store_error(users.error()));
+      if (*users == 0) {
+        return std::unexpected(CommandError{
+            kExitUsage,
+            "the catalog has no users, so nobody could log in; create an admin first, with the password on "
+            "standard input:\n  printf '%s\\n' \"$PASSWORD\" | s3catalog user add admin --role admin"});
+      }
+
       auto port = server.bind();
       if (!port) return std::unexpected(CommandError{kExitFailed, port.error()});
       if (!server::is_loopback_host(address->host)) {
-        spdlog::warn("listening on {}, which is not a loopback address: the API has no logins yet, so anyone who "
-                     "can reach the port can change sources and start jobs",
-                     address->host);
+        spdlog::warn("listening on {}, which is not a loopback address{}", address->host,
+                     tls_cert.empty() ? ", without TLS: passwords, session cookies and API tokens cross the network "
+                                        "in clear text; use --tls-cert and --tls-key"
+                                      : "");
       }
-      const std::string url = "http://" + url_host(address->host) + ":" + std::to_string(*port);
+      const std::string url = (tls_cert.empty() ? "http://" : "https://") + url_host(address->host) + ":" + std::to_string(*port);
       std::cout << "listening on " << url << std::endl;
       spdlog::info("s3catalog server listening on {}", url);
 

@@ -6,8 +6,13 @@
 
 #include <atomic>
 #include <cstddef>
+#include <string>
 
+#include <nlohmann/json.hpp>
+
+#include "catalog/auth_store.h"
 #include "catalog/store.h"
+#include "server/authenticator.h"
 #include "server/job_runner.h"
 #include "server/metrics.h"
 #include "server/router.h"
@@ -23,9 +28,17 @@ struct ServerContext {
   Metrics& metrics;
   std::atomic<bool>& stopping;
   const extract::ClientSettings& client_settings;  // for requests to S3 outside jobs
+  catalog::AuthStore& auth;
+  Authenticator& authenticator;
 };
 
+// Appends an audit log entry with the current caller as the actor. A failure
+// is logged, not raised, because the change it records is already made.
+void audit(ServerContext& context, const std::string& action, const std::string& target,
+           const nlohmann::json& detail = nlohmann::json::object());
+
 // Route registration, one function per file (routes_*.cc).
+void register_auth_routes(Router& router, ServerContext& context);
 void register_source_routes(Router& router, ServerContext& context);
 void register_filter_routes(Router& router, ServerContext& context);
 void register_connection_routes(Router& router, ServerContext& context);

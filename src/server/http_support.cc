@@ -1,5 +1,7 @@
 #include "server/http_support.h"
 
+#include "server/access.h"
+
 #include <charconv>
 
 #include "server/api_error.h"
@@ -111,16 +113,6 @@ std::int64_t id_parameter(const httplib::Request& request, std::size_t index) {
   return value;
 }
 
-std::string editor(const httplib::Request& request) {
-  const std::string name = request.get_header_value("X-S3catalog-User");
-  if (name.empty()) return "admin";
-  if (name.size() > 64) throw_bad_request("invalid X-S3catalog-User header: use at most 64 characters", "X-S3catalog-User");
-  for (unsigned char c : name) {
-    if (c < 0x20 || c > 0x7E) {
-      throw_bad_request("invalid X-S3catalog-User header: use printable ASCII characters only", "X-S3catalog-User");
-    }
-  }
-  return name;
-}
+std::string editor(const httplib::Request&) { return current_actor(); }
 
 }  // namespace s3cat::server

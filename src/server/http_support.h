@@ -48,8 +48,7 @@ std::string path_parameter(const httplib::Request& request, std::size_t index);
 // The numeric path parameter `index`; 404 when it is out of range.
 std::int64_t id_parameter(const httplib::Request& request, std::size_t index);
 
-// The editor recorded with annotations: the X-S3catalog-User header (1 to
-// 64 printable ASCII characters), else "admin". Not authentication.
+// The editor recorded with annotations: the name of the authenticated user.
 std::string editor(const httplib::Request& request);
 
 }  // namespace s3cat::server

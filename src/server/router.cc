@@ -1,11 +1,13 @@
 #include "server/router.h"
 
+#include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
 #include <chrono>
 #include <cstdint>
 #include <mutex>
 
+#include "catalog/auth_crypto.h"
 #include "server/api_error.h"
 #include "server/context.h"
 #include "server/http_support.h"
@@ -82,7 +84,8 @@ void Router::count(const httplib::Request& request, int status) {
   metrics_.request_finished(request.method, current.route, status < 0 ? 200 : status, elapsed());
 }
 
-Router::Router(httplib::Server& server, Metrics& metrics, Guard guard) : server_(server), metrics_(metrics) {
+Router::Router(httplib::Server& server, Metrics& metrics, Authenticator& authenticator, Guard guard)
+    : server_(server), metrics_(metrics), authenticator_(authenticator) {
   server_.set_pre_routing_handler([this, guard = std::move(guard)](const httplib::Request& request,
                                                                    httplib::Response& response) {
     current = RequestState{.started = std::chrono::steady_clock::now()};
@@ -115,11 +118,57 @@ Router::Router(httplib::Server& server, Metrics& metrics, Guard guard) : server_
   }));
 }
 
+bool Router::admit(const httplib::Request& request, httplib::Response& response, Access access) {
+  set_current_principal(std::nullopt);
+  if (access == Access::kPublic) return true;
+
+  auto principal = authenticator_.authenticate(request);
+  if (!principal) {
+    response.set_header("WWW-Authenticate", "Bearer");
+    send_error(response, 401,
+               "authentication required: log in (POST /api/login) or send an API token in the Authorization: "
+               "Bearer header");
+    return false;
+  }
+  if (!role_allows(principal->user.role, access)) {
+    send_error(response, 403,
+               fmt::format("{} {} needs the {} role; user \"{}\" has the {} role", request.method, request.path,
+                           access_name(access), principal->user.name, catalog::role_name(principal->user.role)));
+    return false;
+  }
+  // A browser sends the cookie with requests that other sites start, so a
+  // change made with the cookie must also carry the token that only pages
+  // of this server can read. Bearer tokens are never sent by a browser on
+  // its own, so they need no CSRF token.
+  const bool changes_state = request.method != "GET" && request.method != "HEAD";
+  if (principal->via_session && changes_state) {
+    const std::string sent = request.get_header_value("X-CSRF-Token");
+    if (sent.empty() || !catalog::equal_in_constant_time(sent, principal->csrf_token)) {
+      send_error(response, 403,
+                 std::string(sent.empty() ? "missing" : "invalid") +
+                     " X-CSRF-Token header: a change made with the session cookie must send the csrf_token "
+                     "of GET /api/session in X-CSRF-Token");
+      return false;
+    }
+  }
+  set_current_principal(std::move(principal));
+  return true;
+}
+
 void Router::add(const std::string& method, const std::string& path, Handler handler) {
-  routes_.push_back(RouteInfo{method, path});
-  auto wrapped = [this, path, handler = std::move(handler)](const httplib::Request& request,
-                                                             httplib::Response& response) {
+  const auto access = required_access(method, path);
+  if (!access) {
+    throw std::logic_error("route " + method + " " + path +
+                           " has no entry in the route table (src/server/access.cc); add one with its minimum role");
+  }
+  routes_.push_back(RouteInfo{method, path, *access});
+  auto wrapped = [this, path, access = *access, handler = std::move(handler)](const httplib::Request& request,
+                                                                              httplib::Response& response) {
     current.route = path;
+    if (!admit(request, response, access)) {
+      count(request, response.status);
+      return;
+    }
     try {
       handler(request, response);
     } catch (const ApiError& error) {
@@ -128,6 +177,7 @@ void Router::add(const std::string& method, const std::string& path, Handler han
       spdlog::error("{} {} failed: {}", request.method, request.path, error.what());
       send_error(response, 500, std::string("internal error: ") + error.what());
     }
+    set_current_principal(std::nullopt);
     count(request, response.status);
   };
   const std::string pattern = template_to_regex(path);

@@ -35,6 +35,7 @@ void register_job_routes(Router& router, ServerContext& context) {
 
     auto started = context.runner.start(name, "api", concurrency);
     if (!started) throw_store_error(started.error());
+    if (started->created) audit(context, "job.start", name, {{"job_id", started->job_id}});
     send_json(response, started->created ? 202 : 200, job_view(context, started->job_id));
   });
 
@@ -63,6 +64,7 @@ void register_job_routes(Router& router, ServerContext& context) {
                                   : std::string("it has ended with status ") + catalog::to_string(job.status);
       throw ApiError(409, "job " + std::to_string(job_id) + " cannot be cancelled: " + why);
     }
+    audit(context, "job.cancel", std::to_string(job_id));
     send_json(response, 202, job_view(context, job_id));
   });
 

@@ -58,6 +58,20 @@ bool has_running_job(ServerContext& context, const catalog::Source& source) {
   return !newest.jobs.empty() && newest.jobs.front().status == catalog::JobStatus::kRunning;
 }
 
+// The names of the fields a create or update body sets, for the audit log,
+// which records what changed but never a value (credentials are secrets).
+nlohmann::json changed_fields(const nlohmann::json& body) {
+  nlohmann::json fields = nlohmann::json::array();
+  for (const auto& [name, value] : body.items()) {
+    if (name == "credentials" && value.is_object()) {
+      for (const auto& [member, ignored] : value.items()) fields.push_back("credentials." + member);
+    } else {
+      fields.push_back(name);
+    }
+  }
+  return fields;
+}
+
 }  // namespace
 
 void register_source_routes(Router& router, ServerContext& context) {
@@ -75,6 +89,7 @@ void register_source_routes(Router& router, ServerContext& context) {
     apply_source_body(body, source, /*create=*/true);
     const catalog::Source created = value_or_throw(context.store.create_source(source));
     spdlog::info("source {} created", created.name);
+    audit(context, "source.create", created.name, {{"fields", changed_fields(body)}});
     send_json(response, 201, source_summary(context, created));
   });
 
@@ -97,6 +112,7 @@ void register_source_routes(Router& router, ServerContext& context) {
     apply_source_body(body, source, /*create=*/false);
     const catalog::Source updated = value_or_throw(context.store.update_source(source));
     spdlog::info("source {} updated", updated.name);
+    audit(context, "source.update", updated.name, {{"fields", changed_fields(body)}});
     send_json(response, 200, source_summary(context, updated));
   });
 
@@ -108,6 +124,7 @@ void register_source_routes(Router& router, ServerContext& context) {
     }
     value_or_throw(context.store.remove_source(name));
     spdlog::info("source {} removed", name);
+    audit(context, "source.remove", name);
     response.status = 204;
   });
 }

@@ -35,12 +35,8 @@ void register_system_routes(Router& router, ServerContext& context) {
     }
     const auto file = find_static_file(request.path);
     if (!file) throw ApiError(404, "no file " + request.path);
-    response.set_header("X-Content-Type-Options", "nosniff");
-    // The UI uses no inline script or style, eval or other origin, so this
-    // blocks markup that slipped into object keys or annotations.
-    response.set_header("Content-Security-Policy",
-                        "default-src 'self'; img-src 'self'; frame-ancestors 'none'; base-uri 'none'; "
-                        "form-action 'self'");
+    // The security headers, the Content-Security-Policy among them, come
+    // with every response (server.cc).
     response.set_header("Cache-Control", "no-cache");
     response.set_content(std::string(file->data), file->content_type);
   });

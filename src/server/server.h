@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "catalog/auth_store.h"
 #include "catalog/store.h"
 #include "server/job_runner.h"
 #include "server/router.h"
@@ -23,17 +24,23 @@ struct ServerOptions {
   // Threads that serve requests. Each open event stream holds one, so this
   // bounds the number of streams open at once plus the other requests.
   int worker_threads = 32;
+  // PEM files of the certificate (chain) and its private key; when both are
+  // set the server speaks HTTPS only and marks its session cookie Secure.
+  std::string tls_cert_file;
+  std::string tls_key_file;
   RunnerOptions runner;
   SchedulerOptions scheduler;
 };
 
 class CatalogServer {
  public:
-  CatalogServer(catalog::CatalogStore& store, ServerOptions options);
+  // `auth` holds the users, sessions, tokens and audit log of the same catalog.
+  CatalogServer(catalog::CatalogStore& store, catalog::AuthStore& auth, ServerOptions options);
   ~CatalogServer();
 
   // Binds the listening socket and returns the bound port (the real one when
-  // the options ask for port 0), or a message naming the address.
+  // the options ask for port 0), or a message naming the address or the TLS
+  // files that could not be loaded.
   std::expected<int, std::string> bind();
 
   // Marks jobs abandoned by dead processes interrupted, starts the scheduler

@@ -23,7 +23,17 @@ import urllib.request
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from harness import CatalogTestCase, GeneratedPages, MotoServer, Obj, S3Error, Stall, s3catalog_binary
+from harness import (
+    Account,
+    CatalogTestCase,
+    GeneratedPages,
+    MotoServer,
+    Obj,
+    S3Error,
+    Stall,
+    create_account,
+    s3catalog_binary,
+)
 
 SECRET = "wJalrXUtnFEMI-K7MDENG-bPxRfiCYEXAMPLEKEY"
 KEY_ID = "AKIAIOSFODNN7EXAMPLE"
@@ -50,11 +60,16 @@ class Event:
 
 
 class ServerProcess:
-    """`s3catalog serve --listen 127.0.0.1:0` as a child process, stopped by its PID."""
+    """`s3catalog serve --listen 127.0.0.1:0` as a child process, stopped by its PID.
 
-    def __init__(self, env: dict[str, str], log_path: str) -> None:
+    Requests carry `auth_headers` (an API token) unless the call gives its
+    own Authorization or Cookie header.
+    """
+
+    def __init__(self, env: dict[str, str], log_path: str, auth_headers: dict[str, str] | None = None) -> None:
         self.env = env
         self.log_path = log_path
+        self.auth_headers = dict(auth_headers or {})
         self.process: subprocess.Popen[bytes] | None = None
         self.url = ""
         self.bodies: list[str] = []  # every response body, to check that no secret leaks
@@ -115,7 +130,8 @@ class ServerProcess:
             data = json.dumps(body).encode()
         if data is None and method in ("POST", "PUT", "PATCH"):
             data = b""
-        request = urllib.request.Request(self.url + path, data=data, method=method, headers=headers or {})
+        request = urllib.request.Request(self.url + path, data=data, method=method,
+                                         headers=self.with_auth(headers or {}))
         if data:
             request.add_header("Content-Type", "application/json")
         try:
@@ -126,11 +142,17 @@ class ServerProcess:
         self.bodies.append(reply.text)
         return reply
 
+    def with_auth(self, headers: dict[str, str]) -> dict[str, str]:
+        if any(name.lower() in ("authorization", "cookie") for name in headers):
+            return headers
+        return {**self.auth_headers, **headers}
+
     def events(self, path: str, on_event: Callable[[Event], None] | None = None, timeout: float = 60.0) -> list[Event]:
         """Read a server-sent event stream to its end (at most `timeout` seconds and 10,000 events)."""
         events: list[Event] = []
         deadline = time.monotonic() + timeout
-        with OPENER.open(self.url + path, timeout=timeout) as response:
+        request = urllib.request.Request(self.url + path, headers=self.with_auth({}))
+        with OPENER.open(request, timeout=timeout) as response:
             assert response.headers.get_content_type() == "text/event-stream", response.headers
             name, data = None, []
             while time.monotonic() < deadline and len(events) < 10_000:
@@ -157,14 +179,15 @@ def quote(path: str) -> str:
 
 
 class ServerTestCase(CatalogTestCase):
-    """A catalog per test and the server on it; `self.server` talks to it."""
+    """A catalog per test and the server on it; `self.server` talks to it as the admin `self.admin`."""
 
     def setUp(self) -> None:
         super().setUp()
+        self.admin: Account = create_account(self.env, "admin", "admin")
         self.server = self.start_server()
 
     def start_server(self) -> ServerProcess:
-        server = ServerProcess(dict(self.env), str(self.root / "server.log")).start()
+        server = ServerProcess(dict(self.env), str(self.root / "server.log"), self.admin.bearer).start()
         self.addCleanup(server.stop)
         return server
 
@@ -485,7 +508,7 @@ class MotoCatalogTest(ServerTestCase):
         put = self.server.call(
             "PUT", f"/api/sources/moto/annotations?path={quote('/alpha/docs/readme.md')}",
             {"description": "The **onboarding** readme", "tags": [" docs ", "docs", "gold"], "owners": ["team-a"]},
-            headers={"X-S3catalog-User": "alice"},
+            headers=create_account(self.env, "alice", "steward").bearer,
         )
         self.assertEqual(put.status, 200, put.text)
         annotation = put.json["annotation"]

@@ -18,7 +18,7 @@ import urllib.error
 import urllib.request
 from typing import Any
 
-from harness import CatalogTestCase, Page, S3Error, s3catalog_binary
+from harness import CatalogTestCase, Page, S3Error, create_account, s3catalog_binary
 from test_credentials import ContainerStub
 
 LIST_ALL = {"Effect": "Allow", "Action": "s3:ListAllMyBuckets", "Resource": "*"}
@@ -244,6 +244,7 @@ class ApiConnectionTest(MotoConnectionTestCase):
 
     def setUp(self) -> None:
         super().setUp()
+        self.admin = create_account(self.env, "admin", "admin")
         log = open(self.root / "server.log", "ab")
         self.server = subprocess.Popen(
             [s3catalog_binary(), "serve", "--listen", "127.0.0.1:0"],
@@ -268,7 +269,7 @@ class ApiConnectionTest(MotoConnectionTestCase):
 
     def post(self, path: str, body: dict[str, Any] | None = None) -> tuple[int, Any]:
         data = json.dumps(body).encode() if body is not None else b""
-        request = urllib.request.Request(self.url + path, data=data, method="POST")
+        request = urllib.request.Request(self.url + path, data=data, method="POST", headers=self.admin.bearer)
         if body is not None:
             request.add_header("Content-Type", "application/json")
         try:

@@ -1,5 +1,6 @@
-"""Test harness for s3catalog's integration tests: moto, a scripted S3 stub and the CLI."""
+"""Test harness for s3catalog's integration tests: moto, a scripted S3 stub, the CLI and logins."""
 
+from .auth import Account, Session, add_user, create_account, create_token, log_in, new_password
 from .cli import (
     CatalogTestCase,
     CliError,
@@ -27,6 +28,13 @@ from .s3stub import (
 from .tls import TestCertificates, create_certificates, shared_certificates
 
 __all__ = [
+    "Account",
+    "Session",
+    "add_user",
+    "create_account",
+    "create_token",
+    "log_in",
+    "new_password",
     "CatalogTestCase",
     "CliError",
     "CloseConnection",
