@@ -1,7 +1,8 @@
 // Viewing and editing the annotation of a bucket, folder or file:
 // a Markdown description with a preview, tags and owners.
 import { h, replace, field, notice, uniqueId } from './dom.js';
-import { api, sourceUrl, query, editorName, setEditorName } from './api.js';
+import { api, sourceUrl, query } from './api.js';
+import { hasRole } from './session.js';
 import { renderMarkdown } from './markdown.js';
 import { chipList, button } from './components.js';
 import { timeElement } from './format.js';
@@ -40,7 +41,10 @@ export function annotationCard({ source, path, kind, annotation, startEditing = 
   let current = annotation;
 
   const showView = (message = null) => {
-    const edit = button(current ? 'Edit annotation' : 'Add annotation', { kind: 'primary', onClick: () => showEditor() });
+    // Stewards and admins annotate; viewers only read.
+    const edit = hasRole('steward')
+      ? button(current ? 'Edit annotation' : 'Add annotation', { kind: 'primary', onClick: () => showEditor() })
+      : null;
     replace(card,
       h('div', { class: 'card-title-row' }, h('h2', { id: 'annotation-heading', text: 'Annotation' }), edit),
       message,
@@ -71,8 +75,6 @@ export function annotationCard({ source, path, kind, annotation, startEditing = 
       'Separate with commas, such as: raw, pii, daily.');
     const owners = field('Owners', h('input', { type: 'text', value: current ? (current.owners || []).join(', ') : '', autocomplete: 'off' }),
       'People or teams, separated with commas.');
-    const editor = field('Your name', h('input', { type: 'text', value: editorName(), autocomplete: 'name', maxlength: 64, placeholder: 'admin' }),
-      'Recorded with the edit. Kept in this browser.');
     const status = h('div', { 'aria-live': 'polite' });
     const save = button('Save annotation', { kind: 'primary', type: 'submit' });
     const cancel = button('Cancel', { onClick: () => showView().focus() });
@@ -85,7 +87,7 @@ export function annotationCard({ source, path, kind, annotation, startEditing = 
         textarea, preview,
         h('p', { class: 'help', id: `${descriptionId}-help`, text: 'Markdown: blank lines between paragraphs, *emphasis*, **strong**, `code`, lists with - or 1., and [links](https://example.com). Ctrl+Enter saves.' })),
       h('div', { class: 'field-row' }, tags.wrapper, owners.wrapper),
-      editor.wrapper,
+      h('p', { class: 'help', text: 'Your user name is recorded with the edit.' }),
       status,
       h('div', { class: 'button-row' }, save, cancel));
 
@@ -104,14 +106,6 @@ export function annotationCard({ source, path, kind, annotation, startEditing = 
     form.addEventListener('submit', async (event) => {
       event.preventDefault();
       status.replaceChildren();
-      const name = editor.control.value.trim();
-      if (name.length > 64 || /[\u0000-\u001f\u007f]/.test(name)) {
-        editor.setError('Use 1 to 64 printable characters, or leave it blank.');
-        editor.control.focus();
-        return;
-      }
-      editor.setError('');
-      setEditorName(name);
       save.disabled = true;
       try {
         const item = await api.put(sourceUrl(source, `/annotations${query({ path })}`), {
@@ -132,7 +126,7 @@ export function annotationCard({ source, path, kind, annotation, startEditing = 
     textarea.focus();
   };
 
-  if (startEditing) showEditor();
+  if (startEditing && hasRole('steward')) showEditor();
   else showView();
   return card;
 }

@@ -1,6 +1,6 @@
 // Client of the server's JSON API under /api (docs/api.md).
 
-const USER_KEY = 's3catalog.user';
+import { csrfToken } from './session.js';
 
 // An error answer: HTTP status, the server's message and the field at fault.
 export class ApiError extends Error {
@@ -11,23 +11,11 @@ export class ApiError extends Error {
   }
 }
 
-// The editor name sent with annotation edits (X-S3catalog-User); "" for the
-// server's default.
-export function editorName() {
-  try {
-    return localStorage.getItem(USER_KEY) || '';
-  } catch {
-    return '';
-  }
-}
+let unauthorizedHandler = null;
 
-export function setEditorName(name) {
-  try {
-    if (name) localStorage.setItem(USER_KEY, name);
-    else localStorage.removeItem(USER_KEY);
-  } catch {
-    // Storage can be disabled; the server then records its default editor.
-  }
+// Sets the function called when the server answers 401 (the session ended).
+export function onUnauthorized(handler) {
+  unauthorizedHandler = handler;
 }
 
 // Builds a query string with encodeURIComponent, so a space is %20 and a
@@ -47,8 +35,8 @@ export function sourceUrl(name, rest = '') {
 
 async function request(method, url, body) {
   const headers = { Accept: 'application/json' };
-  const editor = editorName();
-  if (editor) headers['X-S3catalog-User'] = editor;
+  // The server rejects a change made with the session cookie without it.
+  if (method !== 'GET' && csrfToken()) headers['X-CSRF-Token'] = csrfToken();
   const init = { method, headers, credentials: 'same-origin' };
   if (body !== undefined) {
     headers['Content-Type'] = 'application/json';
@@ -70,6 +58,7 @@ async function request(method, url, body) {
       data = null;
     }
   }
+  if (response.status === 401 && unauthorizedHandler && !url.startsWith('/api/login')) unauthorizedHandler();
   if (!response.ok) {
     const detail = data && data.error ? data.error : null;
     const message = detail && detail.message

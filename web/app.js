@@ -7,17 +7,23 @@ import { renderBrowse } from './page-browse.js';
 import { renderItem } from './page-item.js';
 import { renderSearch } from './page-search.js';
 import { renderMissing } from './page-missing.js';
+import { renderLogin } from './page-login.js';
+import { renderUsers, renderTokens, renderAudit } from './page-admin.js';
 import { navigate, setRenderer } from './nav.js';
 import { NotFoundError, isNotFound, notFoundView } from './not-found.js';
+import { api, onUnauthorized, ApiError } from './api.js';
+import { currentSession, setSession, hasRole } from './session.js';
 
 // Each route: a path pattern, the main navigation entry it belongs to, and
 // the page function. A page function receives a context and may return a
-// cleanup function, called when the user leaves the page.
+// cleanup function, called when the user leaves the page. `role` is the
+// least role that may open the page; `open` pages need no login.
 const ROUTES = [
+  { pattern: /^\/login$/, nav: null, render: renderLogin, open: true },
   { pattern: /^\/(?:sources)?\/?$/, nav: 'sources', render: renderSources },
-  { pattern: /^\/sources\/new$/, nav: 'sources', render: renderNewSource },
+  { pattern: /^\/sources\/new$/, nav: 'sources', render: renderNewSource, role: 'admin' },
   { pattern: /^\/sources\/([^/]+)\/settings(?:\/([a-z]+))?$/, nav: 'sources', render: renderSettings,
-    names: ['source', 'tab'] },
+    names: ['source', 'tab'], role: 'admin' },
   { pattern: /^\/sources\/([^/]+)\/jobs$/, nav: 'sources', render: renderJobs, names: ['source'] },
   { pattern: /^\/sources\/([^/]+)\/jobs\/(\d+)$/, nav: 'sources', render: renderJob, names: ['source', 'job'] },
   { pattern: /^\/sources\/([^/]+)$/, nav: 'sources', render: renderBrowse, names: ['source'] },
@@ -25,9 +31,65 @@ const ROUTES = [
   { pattern: /^\/item\/([^/]+)$/, nav: 'sources', render: renderItem, names: ['source'] },
   { pattern: /^\/search$/, nav: 'search', render: renderSearch },
   { pattern: /^\/missing$/, nav: 'missing', render: renderMissing },
+  { pattern: /^\/users$/, nav: 'users', render: renderUsers, role: 'admin' },
+  { pattern: /^\/tokens$/, nav: 'tokens', render: renderTokens },
+  { pattern: /^\/audit$/, nav: 'audit', render: renderAudit, role: 'admin' },
 ];
 
 const main = document.getElementById('main');
+const sessionArea = document.getElementById('session');
+
+// Shows the user, role and logout button in the header, and the admin
+// entries of the navigation to admins only.
+function renderSessionArea() {
+  const session = currentSession();
+  for (const entry of document.querySelectorAll('[data-role-needed]')) {
+    entry.hidden = !hasRole(entry.dataset.roleNeeded);
+  }
+  document.querySelector('.topnav').hidden = !session;
+  if (!session) {
+    sessionArea.replaceChildren();
+    return;
+  }
+  const logout = h('button', { type: 'button', class: 'logout', text: 'Log out' });
+  logout.addEventListener('click', async () => {
+    try {
+      await api.post('/api/logout');
+    } catch (error) {
+      console.error('logout failed', error);
+    }
+    setSession(null);
+    await navigate('/login');
+  });
+  replace(sessionArea,
+    h('span', { class: 'session-user', 'data-testid': 'session-user' },
+      h('span', { class: 'session-name', text: session.user.name }),
+      h('span', { class: 'session-role', text: session.user.role })),
+    logout);
+}
+
+// Reads the session once; nobody is logged in when the server answers 401.
+async function loadSession() {
+  try {
+    setSession(await api.get('/api/session'));
+  } catch (error) {
+    if (!(error instanceof ApiError) || error.status !== 401) throw error;
+    setSession(null);
+  }
+}
+
+function loginAddress() {
+  const here = window.location.pathname + window.location.search;
+  return here.startsWith('/login') ? here : `/login?next=${encodeURIComponent(here)}`;
+}
+
+// A request answered 401: the session ended (logout elsewhere, expiry).
+onUnauthorized(() => {
+  if (!currentSession() || window.location.pathname === '/login') return;
+  setSession(null);
+  navigate(loginAddress(), { replaceState: true });
+});
+
 let cleanup = null;
 let renderCount = 0;
 
@@ -83,6 +145,21 @@ async function render({ focus = true } = {}) {
     if (focus) focusHeading();
     return;
   }
+  if (!found.route.open && !currentSession()) {
+    window.history.replaceState(null, '', loginAddress());
+    renderSessionArea();
+    return render({ focus });
+  }
+  renderSessionArea();
+  if (found.route.role && !hasRole(found.route.role)) {
+    markNavigation(found.route.nav);
+    document.title = 'Not allowed · s3catalog';
+    replace(main, h('h1', { text: 'Not allowed' }),
+      notice('warning', `This page needs the ${found.route.role} role; you are logged in as ${currentSession().user.role}. `,
+        h('a', { href: '/sources', dataset: { route: '' }, text: 'Go to the sources' }), '.'));
+    if (focus) focusHeading();
+    return;
+  }
   markNavigation(found.route.nav);
   replace(main, h('p', { class: 'loading', text: 'Loading…' }));
   const context = {
@@ -132,4 +209,10 @@ document.addEventListener('click', (event) => {
 window.addEventListener('popstate', () => render());
 
 setRenderer(render);
-render({ focus: false });
+loadSession()
+  .catch((error) => {
+    console.error(error);
+    replace(main, h('h1', { text: 'Something went wrong' }), notice('error', error.message || String(error)));
+    throw error;
+  })
+  .then(() => render({ focus: false }));

@@ -1,4 +1,5 @@
 // Building blocks shared by several pages.
+import { hasRole } from './session.js';
 import { h, link, notice } from './dom.js';
 
 let pendingFlash = null;
@@ -41,9 +42,9 @@ export function sourceNav(name, active) {
   const base = `/sources/${encodeURIComponent(name)}`;
   const entries = [
     ['browse', 'Catalog', `/browse/${encodeURIComponent(name)}`],
-    ['settings', 'Settings', `${base}/settings`],
+    hasRole('admin') ? ['settings', 'Settings', `${base}/settings`] : null,
     ['jobs', 'Job history', `${base}/jobs`],
-  ];
+  ].filter(Boolean);
   return h('nav', { class: 'subnav', 'aria-label': 'Source' },
     ...entries.map(([key, label, href]) => link(href, label, { 'aria-current': key === active ? 'page' : null })));
 }

@@ -1,5 +1,6 @@
 // The live status of one extraction job: progress over server-sent events
 // while it runs, then its result with per-bucket outcomes or its error.
+import { hasRole } from './session.js';
 import { h, replace, notice, link } from './dom.js';
 import { api } from './api.js';
 import {
@@ -184,8 +185,10 @@ export function jobStatusPanel({ source, onFinish = null, showLogLink = true }) 
       });
       // Keep keyboard focus on the button across progress updates.
       const hadFocus = actions.contains(document.activeElement);
-      replace(actions, cancel);
-      if (hadFocus) cancel.focus();
+      // Only admins may cancel; others watch.
+      if (hasRole('admin')) replace(actions, cancel);
+      else actions.replaceChildren();
+      if (hadFocus && hasRole('admin')) cancel.focus();
     } else {
       replace(body, resultView(job));
       actions.replaceChildren();

@@ -1,4 +1,5 @@
 // Catalog browse: a source's buckets, then folders and files level by level.
+import { hasRole } from './session.js';
 import { h, replace, emptyState, notice, link } from './dom.js';
 import { api, sourceUrl, query } from './api.js';
 import { pageHeader, sourceNav, breadcrumbs, buttonLink, button, sortHeader, chipList, errorNotice } from './components.js';
@@ -55,8 +56,8 @@ async function renderBuckets(main, source, search) {
     sourceNav(source.name, 'browse'),
   ];
   if (source.running_job_id) {
-    head.push(notice('info', 'An extraction is running: new files appear page by page. ',
-      link(`/sources/${encodeURIComponent(source.name)}/settings/extraction`, 'Watch its progress'), '.'));
+    head.push(notice('info', 'An extraction is running: new files appear page by page.',
+      hasRole('admin') ? [' ', link(`/sources/${encodeURIComponent(source.name)}/settings/extraction`, 'Watch its progress'), '.'] : null));
   }
   const toggle = h('div', { class: 'check toolbar' },
     h('input', { type: 'checkbox', id: 'show-absent', checked: includeAbsent,
@@ -68,9 +69,9 @@ async function renderBuckets(main, source, search) {
     replace(main, ...head, includeAbsent || source.last_job ? toggle : null,
       source.last_job
         ? emptyState('No buckets in the catalog', 'The latest extraction catalogued no bucket. Check its result: the credentials may see no bucket, or the path filters select none.',
-          buttonLink('See the latest result', `${base}/settings/extraction`, 'primary'))
+          hasRole('admin') ? buttonLink('See the latest result', `${base}/settings/extraction`, 'primary') : null)
         : emptyState('Nothing catalogued yet', 'Run a metadata extraction to list this source\'s buckets and files.',
-          buttonLink('Run Extraction', `${base}/settings/extraction`, 'primary')));
+          hasRole('admin') ? buttonLink('Run Extraction', `${base}/settings/extraction`, 'primary') : null));
     return;
   }
 
@@ -112,7 +113,7 @@ function aboutPanel(source, path, item) {
       rollup ? h('p', { class: 'small' },
         `${plural(rollup.file_count, 'file')}, ${formatBytes(rollup.total_bytes)} in total`,
         rollup.newest_modified ? h('span', {}, '; newest ', timeElement(rollup.newest_modified)) : null) : null,
-      link(itemHref(source, path), annotation ? 'Details and annotation' : 'Details · add a description', { class: 'button button-secondary button-small' })));
+      link(itemHref(source, path), annotation ? 'Details and annotation' : (hasRole('steward') ? 'Details · add a description' : 'Details'), { class: 'button button-secondary button-small' })));
 }
 
 // Reads an item, or null when the catalog has neither the item nor an
@@ -126,9 +127,10 @@ function loadItem(source, path) {
 
 function problemActions(source) {
   const base = `/sources/${encodeURIComponent(source.name)}`;
+  const admin = hasRole('admin');
   return h('div', { class: 'button-row centered' },
-    buttonLink('Run Extraction', `${base}/settings/extraction`, 'primary'),
-    buttonLink('Credentials', `${base}/settings/credentials`),
+    admin ? buttonLink('Run Extraction', `${base}/settings/extraction`, 'primary') : null,
+    admin ? buttonLink('Credentials', `${base}/settings/credentials`) : null,
     buttonLink('Latest jobs', `${base}/jobs`));
 }
 
@@ -228,7 +230,7 @@ async function renderLevel(main, source, path, search) {
     }
     replace(main, ...head, emptyState(`This ${key ? 'folder' : 'bucket'} has no files in the catalog`,
       'The latest extraction found none here, or the path filters leave them out. If you expected files, check the path filters and the latest job result.',
-      buttonLink('Path filters', `/sources/${encodeURIComponent(source.name)}/settings/filters`)));
+      hasRole('admin') ? buttonLink('Path filters', `/sources/${encodeURIComponent(source.name)}/settings/filters`) : null));
     return;
   }
   // Files of a skipped or failed bucket are from an earlier extraction.

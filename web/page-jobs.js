@@ -1,4 +1,5 @@
 // Job history of a source, and one job with its per-bucket results and log.
+import { hasRole } from './session.js';
 import { h, replace, emptyState, link, notice } from './dom.js';
 import { api, sourceUrl, query } from './api.js';
 import { pageHeader, sourceNav, breadcrumbs, buttonLink, errorNotice } from './components.js';
@@ -25,12 +26,12 @@ export async function renderJobs({ main, params, query: search, setTitle }) {
   const base = `/sources/${encodeURIComponent(source.name)}`;
   const header = [jobsCrumbs(source),
     pageHeader('Job history', `Extractions of ${source.title || source.name}, newest first.`,
-      buttonLink('Run Extraction…', `${base}/settings/extraction`, 'primary')),
+      hasRole('admin') ? buttonLink('Run Extraction…', `${base}/settings/extraction`, 'primary') : null),
     sourceNav(source.name, 'jobs')];
   if (!history.jobs.length) {
     replace(main, ...header, emptyState('No extraction has run yet',
       'Run the first extraction to list this source\'s buckets and files.',
-      buttonLink('Go to Metadata Extraction', `${base}/settings/extraction`, 'primary')));
+      hasRole('admin') ? buttonLink('Go to Metadata Extraction', `${base}/settings/extraction`, 'primary') : null));
     return;
   }
   const rows = history.jobs.map((job) => {

@@ -1,5 +1,6 @@
 // Annotated items that are not in the catalog now: deleted, or hidden by a
 // filter change. Their annotations come back when a sync finds them again.
+import { hasRole } from './session.js';
 import { h, replace, emptyState, link, notice } from './dom.js';
 import { api, sourceUrl, query } from './api.js';
 import { pageHeader, chipList, errorNotice } from './components.js';
@@ -19,7 +20,7 @@ export async function renderMissing({ main, query: search, setTitle }) {
 
   if (!sources.length) {
     replace(main, header, emptyState('No sources yet', 'Add a file system first; annotated items that leave its catalog are listed here.',
-      link('/sources/new', 'Add a File System', { class: 'button button-primary' })));
+      hasRole('admin') ? link('/sources/new', 'Add a File System', { class: 'button button-primary' }) : null));
     return;
   }
 

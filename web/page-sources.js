@@ -1,4 +1,5 @@
 // The sources list and the "Add a File System" form.
+import { hasRole } from './session.js';
 import { h, replace, field, notice, emptyState, link } from './dom.js';
 import { api, ApiError } from './api.js';
 import { formatCount, jobStateBadge, timeElement } from './format.js';
@@ -16,7 +17,7 @@ function endpointText(source) {
 function lastJobCell(source) {
   if (source.running_job_id) {
     return h('div', { class: 'stack' }, jobStateBadge('running'),
-      link(`/sources/${encodeURIComponent(source.name)}/settings/extraction`, 'Watch progress'));
+      hasRole('admin') ? link(`/sources/${encodeURIComponent(source.name)}/settings/extraction`, 'Watch progress') : null);
   }
   if (!source.last_job) return h('span', { class: 'muted', text: 'Never extracted' });
   return h('div', { class: 'stack' }, jobStateBadge(source.last_job.status),
@@ -26,14 +27,16 @@ function lastJobCell(source) {
 export async function renderSources({ main, setTitle }) {
   setTitle('Sources');
   const { sources } = await api.get('/api/sources');
+  // Only admins manage sources, so others see no way to add or change one.
+  const admin = hasRole('admin');
   const header = pageHeader('Sources', 'S3 file systems whose buckets and objects this catalog lists.',
-    buttonLink('Add a File System', '/sources/new', 'primary'));
+    admin ? buttonLink('Add a File System', '/sources/new', 'primary') : null);
   const flash = takeFlash();
 
   if (!sources.length) {
     replace(main, header, flash, emptyState('No file systems yet',
       'Add an S3 file system (Amazon S3, MinIO, Ceph RGW or any S3-compatible endpoint) with its credentials, then run a metadata extraction to fill the catalog.',
-      buttonLink('Add a File System', '/sources/new', 'primary')));
+      admin ? buttonLink('Add a File System', '/sources/new', 'primary') : null));
     return;
   }
 
@@ -49,7 +52,7 @@ export async function renderSources({ main, setTitle }) {
       h('td', {}, lastJobCell(source)),
       h('td', { class: 'actions' },
         link(`/browse/${name}`, 'Browse'), ' ',
-        link(`/sources/${name}/settings`, 'Settings'), ' ',
+        admin ? link(`/sources/${name}/settings`, 'Settings') : null, admin ? ' ' : null,
         link(`/sources/${name}/jobs`, 'Jobs')));
   });
 

@@ -6,10 +6,15 @@ every bucket but the denied one, and moto checks signatures and policies.
 A scripted stub serves one large bucket whose pages come slowly, so a job
 stays running long enough to watch its progress and cancel it.
 
+A second IAM user may list only the bucket of hostile keys (markup,
+a 2,000-character key, a right-to-left override), which the first user
+may not list, so the main source's job counts stay as they are.
+
 Prints one JSON line on stdout: {"endpoint", "access_key_id",
 "secret_access_key", "denied_bucket", "markup_key", "buckets",
-"slow_endpoint", "slow_bucket"}. The servers run until standard input
-closes.
+"slow_endpoint", "slow_bucket", "hostile_bucket", "hostile_keys",
+"hostile_access_key_id", "hostile_secret_access_key"}. The servers run
+until standard input closes.
 """
 
 from __future__ import annotations
@@ -42,6 +47,25 @@ BUCKETS = {
         MARKUP_KEY: b"markup in a key\n",
     },
     DENIED_BUCKET: {"payroll/2024.csv": b"secret,numbers\n"},
+}
+
+HOSTILE_BUCKET = "hostile"
+# Keys a page must show as text. Real S3 limits keys to 1,024 bytes; moto
+# does not, which lets the UI meet a longer one.
+HOSTILE_KEYS = [
+    "<script>alert('key')</script>.txt",
+    "pics/<img src=x onerror=alert(2)>.png",
+    "docs/[readme](javascript:alert(3)).md",
+    "invoice-\u202egpj.exe",
+    "long/" + "k" * 1991 + ".txt",
+]
+
+HOSTILE_POLICY = {
+    "Version": "2012-10-17",
+    "Statement": [
+        {"Effect": "Allow", "Action": "s3:ListAllMyBuckets", "Resource": "*"},
+        {"Effect": "Allow", "Action": "s3:ListBucket", "Resource": f"arn:aws:s3:::{HOSTILE_BUCKET}"},
+    ],
 }
 
 SLOW_BUCKET = "slow-archive"
@@ -88,7 +112,9 @@ def serve(stub: S3Stub) -> None:
     with MotoServer() as moto:
         for name, objects in BUCKETS.items():
             moto.make_bucket(name, objects)
+        moto.make_bucket(HOSTILE_BUCKET, {key: b"hostile\n" for key in HOSTILE_KEYS})
         key_id, secret = moto.create_user("catalog-reader", READER_POLICY)
+        hostile_key_id, hostile_secret = moto.create_user("hostile-reader", HOSTILE_POLICY)
         moto.enable_auth()
         print(
             json.dumps(
@@ -101,6 +127,10 @@ def serve(stub: S3Stub) -> None:
                     "buckets": sorted(BUCKETS),
                     "slow_endpoint": stub.endpoint,
                     "slow_bucket": SLOW_BUCKET,
+                    "hostile_bucket": HOSTILE_BUCKET,
+                    "hostile_keys": HOSTILE_KEYS,
+                    "hostile_access_key_id": hostile_key_id,
+                    "hostile_secret_access_key": hostile_secret,
                 }
             ),
             flush=True,

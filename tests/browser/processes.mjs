@@ -1,7 +1,8 @@
 // Child processes of the browser tests: moto (through fixture.py), the
 // s3catalog server and headless chromium. Every server listens on 127.0.0.1
 // with a port chosen by the OS, and each process is stopped by its PID.
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, mkdirSync, rmSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -92,8 +93,19 @@ export async function startFixture() {
   } };
 }
 
+// The users the tests log in as, one per role. Each gets a random password.
+const USERS = [['Ada', 'admin'], ['stella', 'steward'], ['victor', 'viewer']];
+
+// Adds a user with `s3catalog user add`, the password on standard input.
+function addUser(binary, environment, name, role, password) {
+  const result = spawnSync(binary, ['user', 'add', name, '--role', role], { env: environment, input: `${password}\n` });
+  if (result.status !== 0) throw new Error(`user add ${name} failed (status ${result.status}): ${result.stderr}`);
+}
+
 // Starts `s3catalog serve` with its own HOME, XDG folders and catalog in a
-// new temporary folder. Resolves to {child, url, root, output(), stop()}.
+// new temporary folder, after adding one user per role. Resolves to
+// {child, url, root, users, output(), stop()}, where users maps a role to
+// {name, password}.
 export async function startServer() {
   const root = mkdtempSync(path.join(tmpdir(), 's3catalog-browser-'));
   const folders = {};
@@ -111,10 +123,14 @@ export async function startServer() {
     LANG: 'C.UTF-8',
     TZ: 'UTC',
     S3CATALOG_DB: `sqlite://${path.join(root, 'catalog.db')}`,
-    S3CATALOG_USER: 'browser-test',
     AWS_EC2_METADATA_DISABLED: 'true',
   };
   const binary = s3catalogBinary();
+  const users = {};
+  for (const [name, role] of USERS) {
+    users[role] = { name, password: `pw-${randomBytes(18).toString('base64url')}` };
+    addUser(binary, environment, name, role, users[role].password);
+  }
   const child = spawn(binary, ['serve', '--listen', '127.0.0.1:0'], { env: environment, stdio: ['ignore', 'pipe', 'pipe'] });
   const stderr = collect(child);
   const [, url] = await waitForLine(child, child.stdout, /listening on (http:\/\/127\.0\.0\.1:\d+)/, `${binary} serve`, stderr);
@@ -124,6 +140,7 @@ export async function startServer() {
     child,
     url,
     root,
+    users,
     output: stderr,
     stop: async () => {
       await stopProcess(child);

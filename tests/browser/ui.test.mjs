@@ -1,5 +1,7 @@
 // End-to-end test of the web UI: moto with IAM checks, the real
-// `s3catalog serve`, and headless chromium, one scenario in order.
+// `s3catalog serve`, and headless chromium, one scenario in order: an admin
+// sets up and uses the catalog, then hostile keys and annotations are shown,
+// then a viewer and a steward see only what their roles allow.
 // Set S3CATALOG_SCREENSHOTS to a folder to save screenshots of the main pages.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -34,8 +36,46 @@ async function open(address) {
   await page.locator('main h1').first().waitFor();
 }
 
-function itemAddress(itemPath) {
-  return `/item/${SOURCE}?path=${encodeURIComponent(itemPath)}`;
+function itemAddress(itemPath, source = SOURCE) {
+  return `/item/${source}?path=${encodeURIComponent(itemPath)}`;
+}
+
+// Logs in through the login page as the user of `role` and waits for the
+// header to show the user.
+async function logIn(role) {
+  const user = server.users[role];
+  await page.goto(`${server.url}/sources`);
+  await page.waitForURL(/\/login\?next=/);
+  await page.getByLabel('User name').fill(user.name);
+  await page.getByLabel('Password').fill(user.password);
+  await page.getByRole('button', { name: 'Log in' }).click();
+  await page.getByTestId('session-user').filter({ hasText: user.name }).waitFor();
+  await page.locator('main h1').first().waitFor();
+}
+
+async function logOut() {
+  await page.getByRole('button', { name: 'Log out' }).click();
+  await page.getByRole('heading', { name: 'Log in to s3catalog' }).waitFor();
+}
+
+// Sends an API request from the page with the session cookie and its CSRF
+// token, as the UI does; returns the HTTP status.
+async function fetchStatus(method, address, body) {
+  return page.evaluate(async ({ method, address, body }) => {
+    const session = await (await fetch('/api/session')).json();
+    const response = await fetch(address, {
+      method,
+      headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': session.csrf_token },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    return response.status;
+  }, { method, address, body });
+}
+
+// The CSRF token of the page's session, for page.request calls.
+async function csrfHeaders() {
+  const session = await (await page.request.get(`${server.url}/api/session`)).json();
+  return { 'X-CSRF-Token': session.csrf_token };
 }
 
 // Clicks "Run Extraction" and waits until the status panel shows that job's
@@ -104,6 +144,20 @@ describe('s3catalog web UI', { timeout: 600_000 }, () => {
       await server.stop();
     }
     if (fixture) await fixture.stop();
+  });
+
+  it('asks for a login and shows the user in the header', async () => {
+    await page.goto(server.url + '/');
+    await page.waitForURL(/\/login/);
+    await page.getByLabel('User name').fill(server.users.admin.name);
+    await page.getByLabel('Password').fill('wrong password, surely');
+    await page.getByRole('button', { name: 'Log in' }).click();
+    await page.getByText('invalid user name or password').waitFor();
+    await logIn('admin');
+    const header = await page.getByTestId('session-user').innerText();
+    assert.match(header, /Ada/);
+    assert.match(header, /admin/i);
+    await page.getByRole('link', { name: 'Users' }).waitFor();
   });
 
   it('shows an empty state without sources', async () => {
@@ -265,7 +319,6 @@ describe('s3catalog web UI', { timeout: 600_000 }, () => {
     await page.getByRole('button', { name: 'Write' }).click();
     await page.getByLabel('Tags').fill('finance, quarterly');
     await page.getByLabel('Owners').fill('data-eng');
-    await page.getByLabel('Your name').fill('Ada');
     await page.getByLabel('Owners').press('Enter');
 
     await page.getByText('Annotation saved.').waitFor();
@@ -503,6 +556,7 @@ describe('s3catalog web UI', { timeout: 600_000 }, () => {
 
   it('shows live progress and cancels a running job', async () => {
     const created = await page.request.post(`${server.url}/api/sources`, {
+      headers: await csrfHeaders(),
       data: {
         name: 'archive',
         title: 'Slow archive',
@@ -572,6 +626,171 @@ describe('s3catalog web UI', { timeout: 600_000 }, () => {
     await open(`/browse/${SOURCE}?path=${encodeURIComponent('/analytics/reports/')}`);
     await screenshot('browse-800px');
     await page.setViewportSize({ width: 1280, height: 800 });
+    assertNothingRan();
+  });
+
+  it('renders hostile keys and annotations inert', async () => {
+    const info = fixture.info;
+    const headers = await csrfHeaders();
+    const created = await page.request.post(`${server.url}/api/sources`, {
+      headers,
+      data: {
+        name: 'hostile', title: 'Hostile keys', endpoint_url: info.endpoint, addressing: 'path',
+        credentials: { access_key_id: info.hostile_access_key_id, secret_access_key: info.hostile_secret_access_key },
+        path_prefixes: [`/${info.hostile_bucket}`],
+      },
+    });
+    assert.equal(created.status(), 201, await created.text());
+    const started = await page.request.post(`${server.url}/api/sources/hostile/jobs`, { headers, data: {} });
+    assert.equal(started.status(), 202, await started.text());
+    const jobId = (await started.json()).id;
+    const deadline = Date.now() + JOB_TIMEOUT_MS;
+    let job;
+    do {
+      await page.waitForTimeout(300);
+      job = await (await page.request.get(`${server.url}/api/jobs/${jobId}`)).json();
+    } while (job.status === 'running' && Date.now() < deadline);
+    assert.equal(job.status, 'succeeded');
+    assert.equal(job.files_synced, info.hostile_keys.length);
+
+    const annotated = `/${info.hostile_bucket}/${info.hostile_keys[0]}`;
+    const annotation = await page.request.put(
+      `${server.url}/api/sources/hostile/annotations?path=${encodeURIComponent(annotated)}`, {
+        headers,
+        data: {
+          description: '<script>alert(11)</script> <img src=x onerror=alert(12)> [run me](javascript:alert(13)) [ok](https://example.com/ok)',
+          tags: ['<b>bold</b>', '" onmouseover="alert(14)'],
+          owners: ['<svg onload=alert(15)>'],
+        },
+      });
+    assert.equal(annotation.status(), 200, await annotation.text());
+
+    const injected = () => page.evaluate(() => ({
+      scripts: document.querySelectorAll('main script, main img, main svg:not(.icon), main iframe, main b').length,
+      handlers: [...document.querySelectorAll('main *')].filter((node) => [...node.attributes].some((attribute) => attribute.name.startsWith('on'))).length,
+      javascriptLinks: [...document.querySelectorAll('a')].filter((node) => /^\s*javascript:/i.test(node.getAttribute('href') || '')).length,
+    }));
+    const clean = { scripts: 0, handlers: 0, javascriptLinks: 0 };
+
+    // Every key shows as exactly its text, in the listing and on its page.
+    for (const key of info.hostile_keys) {
+      const slash = key.lastIndexOf('/');
+      const folder = slash < 0 ? '' : key.slice(0, slash + 1);
+      const name = key.slice(slash + 1);
+      await open(`/browse/hostile?path=${encodeURIComponent(folder ? `/${info.hostile_bucket}/${folder}` : `/${info.hostile_bucket}`)}`);
+      // Matched by text, because accessible names drop bidi controls.
+      const entry = page.locator('main tbody a').filter({ hasText: name.slice(0, 40) }).first();
+      await entry.waitFor();
+      assert.equal(await entry.evaluate((node) => node.textContent), name);
+      assert.deepEqual(await injected(), clean, `listing of ${JSON.stringify(key.slice(0, 60))}`);
+      await open(itemAddress(`/${info.hostile_bucket}/${key}`, 'hostile'));
+      assert.equal(await page.locator('main h1 .item-title').evaluate((node) => node.textContent), name);
+      assert.deepEqual(await injected(), clean, `page of ${JSON.stringify(key.slice(0, 60))}`);
+    }
+
+    await open(itemAddress(annotated, 'hostile'));
+    const view = page.locator('.annotation-view');
+    await view.locator('a[href="https://example.com/ok"]').waitFor();
+    assert.match(await view.innerText(), /<script>alert\(11\)<\/script>/);
+    assert.match(await view.innerText(), /run me/);
+    assert.equal(await view.getByRole('link', { name: 'run me' }).count(), 0, 'a javascript: link was rendered as a link');
+    assert.deepEqual(await view.locator('.chip-tag').allInnerTexts(), ['<b>bold</b>', '" onmouseover="alert(14)']);
+    assert.deepEqual(await injected(), clean);
+
+    await open(`/search?name=${encodeURIComponent('onerror')}`);
+    await page.getByRole('link', { name: '<img src=x onerror=alert(2)>.png', exact: true }).waitFor();
+    assert.deepEqual(await injected(), clean);
+    await page.waitForTimeout(300);
+    assertNothingRan();
+  });
+
+  it('manages users, tokens and the audit log as an admin', async () => {
+    await open('/tokens');
+    await page.getByLabel('Token name').fill('nightly export');
+    await page.getByRole('button', { name: 'Create token' }).click();
+    const token = (await page.locator('.new-token').innerText()).trim();
+    assert.match(token, /^s3c_/);
+    const asToken = await page.request.get(`${server.url}/api/session`, { headers: { Authorization: `Bearer ${token}` } });
+    assert.equal((await asToken.json()).user.name, 'Ada');
+    await page.getByRole('row', { name: /nightly export/ }).getByRole('button', { name: 'Revoke' }).click();
+    await page.getByRole('button', { name: 'Revoke token' }).click();
+    await page.getByText('Revoked nightly export.').waitFor();
+    const revoked = await page.request.get(`${server.url}/api/session`, { headers: { Authorization: `Bearer ${token}` } });
+    assert.equal(revoked.status(), 401);
+
+    await open('/users');
+    const rows = page.locator('tbody tr');
+    assert.deepEqual((await rows.locator('th').allInnerTexts()).map((name) => name.trim()), ['Ada', 'stella', 'victor']);
+    await page.getByLabel('User name').fill('temp-user');
+    await page.getByLabel('Role', { exact: true }).selectOption('viewer');
+    await page.getByLabel('Password').fill('short');
+    await page.getByRole('button', { name: 'Add user' }).click();
+    await page.getByText(/too short/).waitFor();
+    await page.getByLabel('Password').fill('a long enough password');
+    await page.getByRole('button', { name: 'Add user' }).click();
+    await page.getByText('Added temp-user.').waitFor();
+    await page.getByLabel('Role of temp-user').selectOption('steward');
+    await page.getByText('temp-user is now steward.').waitFor();
+    await page.locator('tr[data-user="temp-user"]').getByRole('button', { name: 'Remove' }).click();
+    await page.getByRole('button', { name: 'Remove user' }).click();
+    await page.getByText('Removed temp-user.').waitFor();
+
+    await open('/audit');
+    const audit = await page.locator('tbody').innerText();
+    for (const action of ['login.success', 'source.create', 'job.start', 'token.revoke', 'user.create', 'user.set_role', 'user.remove']) {
+      assert.match(audit, new RegExp(action.replace('.', '\\.')), `audit log lacks ${action}`);
+    }
+    assert.ok(!audit.includes(fixture.info.secret_access_key), 'the audit log shows a secret');
+    assert.ok(!audit.includes(token), 'the audit log shows a token');
+    assertNothingRan();
+  });
+
+  it('shows a viewer no edit controls and rejects edits', async () => {
+    await logOut();
+    await logIn('viewer');
+    assert.match(await page.getByTestId('session-user').innerText(), /viewer/i);
+    await open('/sources');
+    await page.getByRole('row', { name: /Data lake/ }).waitFor();
+    assert.equal(await page.getByRole('link', { name: 'Add a File System' }).count(), 0);
+    assert.equal(await page.getByRole('link', { name: 'Settings' }).count(), 0);
+    assert.equal(await page.getByRole('link', { name: 'Users' }).count(), 0);
+
+    await open(itemAddress(ANNOTATED_PATH));
+    await page.locator('.annotation-view strong', { hasText: 'reconciled' }).waitFor();
+    assert.equal(await page.getByRole('button', { name: /annotation/i }).count(), 0, 'a viewer sees an annotation button');
+    assert.equal(await page.locator('main button, main textarea, main input, main select').count(), 0,
+      'a viewer sees an edit control on the file page');
+    await open(`/sources/${SOURCE}/settings`);
+    await page.getByRole('heading', { name: 'Not allowed' }).waitFor();
+    await open(`/sources/${SOURCE}/jobs`);
+    assert.equal(await page.getByRole('link', { name: /Run Extraction/ }).count(), 0);
+
+    const annotationAddress = `/api/sources/${SOURCE}/annotations?path=${encodeURIComponent(ANNOTATED_PATH)}`;
+    assert.equal(await fetchStatus('PUT', annotationAddress, { description: 'changed by a viewer' }), 403);
+    assert.equal(await fetchStatus('POST', `/api/sources/${SOURCE}/jobs`, {}), 403);
+    assert.equal(await fetchStatus('GET', '/api/users'), 403);
+    await open(itemAddress(ANNOTATED_PATH));
+    assert.doesNotMatch(await page.locator('.annotation-view').innerText(), /changed by a viewer/);
+    assertNothingRan();
+  });
+
+  it('lets a steward annotate but not change sources', async () => {
+    await logOut();
+    await logIn('steward');
+    await open(itemAddress(ANNOTATED_PATH));
+    await page.getByRole('button', { name: 'Edit annotation' }).click();
+    await page.getByLabel('Tags').fill('finance, quarterly, reviewed');
+    await page.getByLabel('Tags').press('Enter');
+    await page.getByText('Annotation saved.').waitFor();
+    assert.match(await page.locator('.annotation-view').innerText(), /Edited by stella on/);
+
+    await open(`/browse/${SOURCE}`);
+    assert.equal(await page.getByRole('navigation', { name: 'Source' }).getByRole('link', { name: 'Settings' }).count(), 0);
+    await open(`/sources/${SOURCE}/settings/credentials`);
+    await page.getByRole('heading', { name: 'Not allowed' }).waitFor();
+    assert.equal(await page.getByLabel('Secret Access Key').count(), 0);
+    assert.equal(await fetchStatus('PATCH', `/api/sources/${SOURCE}`, { title: 'Renamed by a steward' }), 403);
+    assert.equal(await fetchStatus('DELETE', `/api/sources/${SOURCE}`), 403);
     assertNothingRan();
   });
 });
