@@ -6,13 +6,15 @@ folders and unusual keys, an IAM user that may list all of them but one,
 registers a source with that user's keys, runs the extraction into a SQLite
 catalog under .demo/, and prints the result and some catalogued files. Then it
 serves the web UI and REST API on 127.0.0.1 until Ctrl-C (skip that with
---no-serve).
+--no-serve), with a demo admin user whose random password is written to
+.demo/admin-password (mode 0600), never printed.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import secrets
 import shutil
 import signal
 import socket
@@ -107,11 +109,23 @@ def main() -> None:
         print(run(["files", "demo"], env), flush=True)
         print(run(["show", "demo", "/analytics/reports/"], env), flush=True)
 
+        password_file = create_demo_admin(env)
         print(f"demo: the catalog is in {DEMO_DIR / 'catalog.db'}; browse it from the shell with")
         print(f"  S3CATALOG_DB=sqlite://{DEMO_DIR / 'catalog.db'} S3CATALOG_SECRET_KEY_FILE={DEMO_DIR / 'secret.key'} "
               f"{BINARY} files demo", flush=True)
         if serve:
-            serve_until_interrupted(env)
+            serve_until_interrupted(env, password_file)
+
+
+def create_demo_admin(env: dict[str, str]) -> Path:
+    """Create user admin with a random password, kept only in a 0600 file; return the file."""
+    password = secrets.token_urlsafe(18)
+    password_file = DEMO_DIR / "admin-password"
+    descriptor = os.open(password_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "w") as file:
+        file.write(password + "\n")
+    run(["user", "add", "admin", "--role", "admin"], env, stdin=password + "\n")
+    return password_file
 
 
 def free_port(preferred: int) -> int:
@@ -125,7 +139,7 @@ def free_port(preferred: int) -> int:
             return probe.getsockname()[1]
 
 
-def serve_until_interrupted(env: dict[str, str]) -> None:
+def serve_until_interrupted(env: dict[str, str], password_file: Path) -> None:
     """Run `s3catalog serve` on the demo catalog, with moto still up, until Ctrl-C."""
     port = free_port(8080)
     # SIGTERM (from a script or a service manager) stops the demo the way
@@ -134,6 +148,7 @@ def serve_until_interrupted(env: dict[str, str]) -> None:
     server = subprocess.Popen([str(BINARY), "serve", "--listen", f"127.0.0.1:{port}"], env=env)
     print(f"demo: open http://127.0.0.1:{port}/ in a browser (Ctrl-C stops the server and the emulator)",
           flush=True)
+    print(f"demo: log in as admin; password: cat {password_file.relative_to(ROOT)}", flush=True)
     try:
         server.wait()
     except KeyboardInterrupt:
