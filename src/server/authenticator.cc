@@ -150,7 +150,9 @@ std::expected<LoginResult, LoginFailure> Authenticator::login(const std::string&
     spdlog::error("login of user \"{}\" failed: {}", logged_user, found.error().message);
     return std::unexpected(LoginFailure{500, "the catalog database failed; see the server log"});
   }
+  password_checks_.acquire();
   const bool matches = catalog::verify_password(found ? found->password_hash : decoy_hash(), password);
+  password_checks_.release();
   if (!found || !matches) {
     record_failure(user, address);
     spdlog::warn("login rejected for user \"{}\" from {}: {}", logged_user, address,

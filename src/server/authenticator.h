@@ -13,6 +13,7 @@
 #include <map>
 #include <mutex>
 #include <optional>
+#include <semaphore>
 #include <string>
 #include <utility>
 
@@ -33,6 +34,9 @@ inline constexpr std::size_t kMaxFailedLogins = 5;
 // address the same way.
 inline constexpr std::size_t kMaxFailedLoginsPerAddress = 20;
 inline constexpr std::chrono::seconds kFailedLoginWindow{std::chrono::minutes(15)};
+// Password checks that run at once; each takes 64 MiB, so a burst of logins
+// waits instead of taking the memory of every worker thread.
+inline constexpr std::ptrdiff_t kMaxConcurrentPasswordChecks = 4;
 
 struct LoginResult {
   Principal principal;
@@ -82,6 +86,7 @@ class Authenticator {
   catalog::AuthStore& store_;
   bool secure_cookies_;
   Clock clock_;
+  std::counting_semaphore<kMaxConcurrentPasswordChecks> password_checks_{kMaxConcurrentPasswordChecks};
   std::mutex mutex_;
   using Times = std::deque<std::chrono::system_clock::time_point>;
   std::map<std::pair<std::string, std::string>, Times> failures_;  // by (user, address); guarded by mutex_

@@ -74,7 +74,9 @@ void register_session_routes(Router& router, ServerContext& context) {
 
     auto result = context.authenticator.login(user, password, request.remote_addr);
     if (!result) {
-      if (result.error().status == 401) audit(context, "login.failure", user, {{"address", request.remote_addr}});
+      // The name comes from the client, so the audit log keeps at most 64 characters of it.
+      const std::string target = user.size() > 64 ? user.substr(0, 64) + "..." : user;
+      if (result.error().status == 401) audit(context, "login.failure", target, {{"address", request.remote_addr}});
       send_error(response, result.error().status, result.error().message);
       return;
     }
