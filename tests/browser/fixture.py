@@ -6,14 +6,14 @@ every bucket but the denied one, and moto checks signatures and policies.
 A scripted stub serves one large bucket whose pages come slowly, so a job
 stays running long enough to watch its progress and cancel it.
 
-A second IAM user may list only the bucket of hostile keys (markup,
-a 2,000-character key, a right-to-left override), which the first user
-may not list, so the main source's job counts stay as they are.
+A second moto server holds the bucket of hostile keys (markup, a
+2,000-character key, a right-to-left override), so the main source never
+sees that bucket and its job results stay as they are.
 
 Prints one JSON line on stdout: {"endpoint", "access_key_id",
 "secret_access_key", "denied_bucket", "markup_key", "buckets",
 "slow_endpoint", "slow_bucket", "hostile_bucket", "hostile_keys",
-"hostile_access_key_id", "hostile_secret_access_key"}. The servers run
+"hostile_endpoint"}. The servers run
 until standard input closes.
 """
 
@@ -60,14 +60,6 @@ HOSTILE_KEYS = [
     "long/" + "k" * 1991 + ".txt",
 ]
 
-HOSTILE_POLICY = {
-    "Version": "2012-10-17",
-    "Statement": [
-        {"Effect": "Allow", "Action": "s3:ListAllMyBuckets", "Resource": "*"},
-        {"Effect": "Allow", "Action": "s3:ListBucket", "Resource": f"arn:aws:s3:::{HOSTILE_BUCKET}"},
-    ],
-}
-
 SLOW_BUCKET = "slow-archive"
 # 200 pages of 1,000 keys, each page served after SLOW_PAGE_SECONDS: a job
 # over this bucket runs for about a minute unless it is cancelled.
@@ -109,12 +101,12 @@ def main() -> None:
 
 
 def serve(stub: S3Stub) -> None:
-    with MotoServer() as moto:
+    # The second server checks no signatures, so any keys read it.
+    with MotoServer() as moto, MotoServer() as hostile:
+        hostile.make_bucket(HOSTILE_BUCKET, {key: b"hostile\n" for key in HOSTILE_KEYS})
         for name, objects in BUCKETS.items():
             moto.make_bucket(name, objects)
-        moto.make_bucket(HOSTILE_BUCKET, {key: b"hostile\n" for key in HOSTILE_KEYS})
         key_id, secret = moto.create_user("catalog-reader", READER_POLICY)
-        hostile_key_id, hostile_secret = moto.create_user("hostile-reader", HOSTILE_POLICY)
         moto.enable_auth()
         print(
             json.dumps(
@@ -129,8 +121,7 @@ def serve(stub: S3Stub) -> None:
                     "slow_bucket": SLOW_BUCKET,
                     "hostile_bucket": HOSTILE_BUCKET,
                     "hostile_keys": HOSTILE_KEYS,
-                    "hostile_access_key_id": hostile_key_id,
-                    "hostile_secret_access_key": hostile_secret,
+                    "hostile_endpoint": hostile.endpoint,
                 }
             ),
             flush=True,

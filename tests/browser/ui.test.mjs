@@ -635,8 +635,8 @@ describe('s3catalog web UI', { timeout: 600_000 }, () => {
     const created = await page.request.post(`${server.url}/api/sources`, {
       headers,
       data: {
-        name: 'hostile', title: 'Hostile keys', endpoint_url: info.endpoint, addressing: 'path',
-        credentials: { access_key_id: info.hostile_access_key_id, secret_access_key: info.hostile_secret_access_key },
+        name: 'hostile', title: 'Hostile keys', endpoint_url: info.hostile_endpoint, addressing: 'path',
+        credentials: { access_key_id: 'AKIDHOSTILE', secret_access_key: 'hostile-secret' },
         path_prefixes: [`/${info.hostile_bucket}`],
       },
     });
