@@ -9,6 +9,7 @@ packages=(
   build-essential cmake ninja-build pkg-config git curl openssl ca-certificates
   libcurl4-openssl-dev libssl-dev libpugixml-dev nlohmann-json3-dev libsqlite3-dev
   libspdlog-dev libfmt-dev libcli11-dev libsodium-dev libcpp-httplib-dev libgtest-dev libgmock-dev libbenchmark-dev
+  rclone
   python3
 )
 

@@ -1,0 +1,324 @@
+#!/usr/bin/env python3
+"""Time s3catalog and the S3 listing tools users know against one loopback fixture.
+
+Starts bench's fixture (s3bench-fixture) with N generated keys in one bucket on
+127.0.0.1, runs each tool on the same bucket in turn, and prints a Markdown
+table of wall time, objects/s, CPU seconds (user+sys) and peak RSS per tool.
+Every tool must list exactly N keys, or the run fails. Every tool gets dummy
+keys, AWS_EC2_METADATA_DISABLED=true and the fixture's loopback URL, so no
+request leaves the machine.
+
+    bench/run.py                      # 1M keys, every tool that is installed
+    bench/run.py --keys 10000000 --tools s3catalog,s3catalog-list,rclone
+    bench/run.py --latency-ms 30      # 30 ms per request, without CPU cost
+    bench/run.py --quick              # 20k keys, s3catalog and one other tool
+
+CPU and peak RSS come from wait4() on each tool's process, which is what GNU
+time -v reports.
+"""
+
+import argparse
+import os
+import shutil
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+BUCKET = "bench"
+ACCESS_KEY_ID = "AKIDBENCHMARK"
+SECRET_ACCESS_KEY = "benchmark-secret"
+ALL_TOOLS = ["s3catalog", "s3catalog-resync", "s3catalog-list", "rclone", "aws-s3api", "aws-s3-ls", "s3cmd"]
+DEFAULT_TOOLS = ["s3catalog", "s3catalog-resync", "s3catalog-list", "rclone", "aws-s3api", "aws-s3-ls", "s3cmd"]
+QUICK_TOOLS = ["s3catalog", "s3catalog-list", "rclone"]
+
+
+@dataclass
+class Measurement:
+    tool: str
+    command: str
+    listed: int
+    wall_seconds: float
+    cpu_seconds: float
+    peak_rss_mb: float
+    fixture_cpu_seconds: float
+    notes: list = field(default_factory=list)
+
+    @property
+    def objects_per_second(self):
+        return self.listed / self.wall_seconds if self.wall_seconds > 0 else 0.0
+
+
+class Fixture:
+    """The fixture server as a child process; stopped by its PID."""
+
+    def __init__(self, binary, keys, latency_ms):
+        command = [str(binary), "--keys", str(keys), "--bucket", BUCKET]
+        if latency_ms:
+            command += ["--latency-ms", str(latency_ms)]
+        self.process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
+        line = self.process.stdout.readline()
+        if not line.startswith("port="):
+            self.stop()
+            raise SystemExit(f"run.py: the fixture did not start (printed {line!r}); see its error above")
+        self.port = int(line.strip().split("=", 1)[1])
+        self.url = f"http://127.0.0.1:{self.port}"
+
+    def cpu_seconds(self):
+        fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        ticks = os.sysconf("SC_CLK_TCK")
+        return (int(fields[11]) + int(fields[12])) / ticks
+
+    def stop(self):
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+
+def base_environment(work):
+    """An environment with no real credentials or config files and no metadata service."""
+    environment = {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "HOME": str(work / "home"),
+        "LANG": "C.UTF-8",
+        "AWS_EC2_METADATA_DISABLED": "true",
+        "AWS_ACCESS_KEY_ID": ACCESS_KEY_ID,
+        "AWS_SECRET_ACCESS_KEY": SECRET_ACCESS_KEY,
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "AWS_CONFIG_FILE": str(work / "home" / "aws-config"),
+        "AWS_SHARED_CREDENTIALS_FILE": str(work / "home" / "aws-credentials"),
+        "XDG_CONFIG_HOME": str(work / "home" / ".config"),
+        "XDG_DATA_HOME": str(work / "home" / ".local" / "share"),
+        "XDG_CACHE_HOME": str(work / "home" / ".cache"),
+        "RCLONE_CONFIG": str(work / "home" / "rclone.conf"),
+    }
+    (work / "home").mkdir(parents=True, exist_ok=True)
+    return environment
+
+
+def run_measured(command, environment, output_path, fixture, stdin_text=None, timeout=7200):
+    """Runs command with its stdout in output_path; returns (wall, cpu, peak RSS MB, fixture CPU)."""
+    fixture_before = fixture.cpu_seconds()
+    with open(output_path, "wb") as output:
+        started = time.monotonic()
+        process = subprocess.Popen(command, env=environment, stdout=output, stderr=subprocess.PIPE,
+                                   stdin=subprocess.PIPE if stdin_text is not None else subprocess.DEVNULL)
+        if stdin_text is not None:
+            process.stdin.write(stdin_text.encode())
+            process.stdin.close()
+        deadline = started + timeout
+        while True:
+            pid, status, usage = os.wait4(process.pid, os.WNOHANG)
+            if pid:
+                break
+            if time.monotonic() > deadline:
+                process.kill()
+                raise SystemExit(f"run.py: {command[0]} did not finish within {timeout} s")
+            time.sleep(0.01)
+        wall = time.monotonic() - started
+    process.returncode = os.waitstatus_to_exitcode(status)
+    error_text = process.stderr.read().decode(errors="replace")
+    if process.returncode != 0:
+        raise SystemExit(f"run.py: {' '.join(map(str, command))} exited with {process.returncode}:\n{error_text}")
+    return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, fixture.cpu_seconds() - fixture_before
+
+
+def count_lines(path):
+    count = 0
+    with open(path, "rb") as stream:
+        while chunk := stream.read(1 << 20):
+            count += chunk.count(b"\n")
+    return count
+
+
+def count_occurrences(path, needle):
+    """Counts needle in a file read in chunks (needle is short, so overlaps are handled)."""
+    count = 0
+    tail = b""
+    with open(path, "rb") as stream:
+        while chunk := stream.read(1 << 20):
+            data = tail + chunk
+            count += data.count(needle)
+            tail = data[-(len(needle) - 1):]
+            count -= tail.count(needle)
+    return count
+
+
+class Runner:
+    def __init__(self, arguments, fixture, work):
+        self.arguments = arguments
+        self.fixture = fixture
+        self.work = work
+        self.environment = base_environment(work)
+        self.s3catalog = Path(arguments.s3catalog)
+        self.catalog = work / "catalog.db"
+
+    def s3catalog_command(self, *arguments):
+        return [str(self.s3catalog), "--db", f"sqlite://{self.catalog}", *arguments]
+
+    def catalogued_files(self):
+        with sqlite3.connect(self.catalog) as connection:
+            (count,) = connection.execute(
+                "SELECT count(*) FROM objects WHERE present = 1 AND is_marker = 0").fetchone()
+        return count
+
+    def add_source(self):
+        if self.catalog.exists():
+            return
+        command = self.s3catalog_command("source", "add", "bench", "--type", "s3", "--endpoint-url",
+                                         self.fixture.url, "--path-style", "--access-key-id", ACCESS_KEY_ID,
+                                         "--secret-access-key-stdin")
+        subprocess.run(command, env=self.environment, input=SECRET_ACCESS_KEY + "\n", text=True, check=True,
+                       stdout=subprocess.DEVNULL)
+
+    def measure(self, tool):
+        output = self.work / f"{tool}.out"
+        notes = []
+        if tool in ("s3catalog", "s3catalog-resync"):
+            if tool == "s3catalog":
+                for path in self.work.glob("catalog.db*"):
+                    path.unlink()
+            self.add_source()
+            if tool == "s3catalog-resync" and self.catalogued_files() == 0:
+                self.run_tool_quietly("s3catalog")
+            command = self.s3catalog_command("extract", "bench")
+            shown = "s3catalog extract bench" + (" (second run, nothing changed)" if tool.endswith("resync") else "")
+            measured = run_measured(command, self.environment, output, self.fixture)
+            listed = self.catalogued_files()
+            notes.append(f"catalog {self.catalog.stat().st_size / 1e6:.0f} MB")
+        elif tool == "s3catalog-list":
+            command = [str(self.arguments.list_binary), "--endpoint-url", self.fixture.url, "--bucket", BUCKET]
+            shown = "s3bench-list (s3 module: paginator and parser, no store)"
+            measured = run_measured(command, self.environment, output, self.fixture)
+            listed = int(output.read_text().split()[0].split("=")[1])
+        elif tool == "rclone":
+            environment = dict(self.environment, RCLONE_CONFIG_FIXTURE_TYPE="s3",
+                               RCLONE_CONFIG_FIXTURE_PROVIDER="Other",
+                               RCLONE_CONFIG_FIXTURE_ENDPOINT=self.fixture.url,
+                               RCLONE_CONFIG_FIXTURE_ACCESS_KEY_ID=ACCESS_KEY_ID,
+                               RCLONE_CONFIG_FIXTURE_SECRET_ACCESS_KEY=SECRET_ACCESS_KEY,
+                               RCLONE_CONFIG_FIXTURE_FORCE_PATH_STYLE="true",
+                               RCLONE_CONFIG_FIXTURE_LIST_VERSION="2")
+            command = ["rclone", "lsf", "-R", "--files-only", "--fast-list", f"fixture:{BUCKET}"]
+            shown = "rclone lsf -R --files-only --fast-list"
+            measured = run_measured(command, environment, output, self.fixture)
+            listed = count_lines(output)
+        elif tool == "aws-s3api":
+            command = ["aws", "--endpoint-url", self.fixture.url, "s3api", "list-objects-v2", "--bucket", BUCKET]
+            shown = "aws s3api list-objects-v2 (JSON output)"
+            measured = run_measured(command, self.environment, output, self.fixture)
+            listed = count_occurrences(output, b'"Key": ')
+        elif tool == "aws-s3-ls":
+            command = ["aws", "--endpoint-url", self.fixture.url, "s3", "ls", "--recursive", f"s3://{BUCKET}/"]
+            shown = "aws s3 ls --recursive"
+            measured = run_measured(command, self.environment, output, self.fixture)
+            listed = count_lines(output)
+        elif tool == "s3cmd":
+            config = self.work / "s3cfg"
+            host = f"127.0.0.1:{self.fixture.port}"
+            config.write_text(f"[default]\naccess_key = {ACCESS_KEY_ID}\nsecret_key = {SECRET_ACCESS_KEY}\n"
+                              f"host_base = {host}\nhost_bucket = {host}\nuse_https = False\n"
+                              "signature_v2 = False\nbucket_location = us-east-1\n")
+            command = ["s3cmd", "-c", str(config), "ls", "-r", f"s3://{BUCKET}"]
+            shown = "s3cmd ls -r"
+            measured = run_measured(command, self.environment, output, self.fixture)
+            listed = count_lines(output)
+        else:
+            raise SystemExit(f"run.py: unknown tool {tool}; use one of {', '.join(ALL_TOOLS)}")
+        output.unlink(missing_ok=True)
+        wall, cpu, rss, fixture_cpu = measured
+        return Measurement(tool, shown, listed, wall, cpu, rss, fixture_cpu, notes)
+
+    def run_tool_quietly(self, tool):
+        self.measure(tool)
+
+
+def tool_available(tool):
+    executable = {"rclone": "rclone", "aws-s3api": "aws", "aws-s3-ls": "aws", "s3cmd": "s3cmd"}.get(tool)
+    return executable is None or shutil.which(executable) is not None
+
+
+def markdown_table(results, keys):
+    reference = next((m for m in results if m.tool == "s3catalog"), None)
+    lines = [
+        "| tool | keys listed | wall s | objects/s | CPU s (user+sys) | objects per CPU s | peak RSS MB | "
+        "fixture CPU s | wall vs s3catalog extract |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for m in results:
+        ratio = f"{m.wall_seconds / reference.wall_seconds:.2f}×" if reference else "n/a"
+        command = m.command + (f" ({'; '.join(m.notes)})" if m.notes else "")
+        lines.append(f"| {command} | {m.listed:,} | {m.wall_seconds:.2f} | {m.objects_per_second:,.0f} | "
+                     f"{m.cpu_seconds:.2f} | {m.listed / max(m.cpu_seconds, 1e-9):,.0f} | {m.peak_rss_mb:.0f} | {m.fixture_cpu_seconds:.2f} | {ratio} |")
+    return "\n".join(lines)
+
+
+def parse_arguments():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--keys", type=int, default=1_000_000, help="keys in the bucket (default 1000000)")
+    parser.add_argument("--latency-ms", type=int, default=0, help="delay the fixture adds to each request, in ms")
+    parser.add_argument("--tools", help=f"comma-separated subset of {','.join(ALL_TOOLS)} (default: all installed)")
+    parser.add_argument("--quick", action="store_true",
+                        help="20000 keys with s3catalog, the listing-only client and rclone (for CI)")
+    parser.add_argument("--build-dir", default=str(REPO / "build"), help="CMake build folder (default build/)")
+    parser.add_argument("--work-dir", help="folder for the catalog and outputs (default: a new temporary one)")
+    arguments = parser.parse_args()
+
+    build = Path(arguments.build_dir)
+    arguments.s3catalog = os.environ.get("S3CATALOG_BIN") or str(build / "src" / "cli" / "s3catalog")
+    arguments.fixture_binary = build / "bench" / "s3bench-fixture"
+    arguments.list_binary = build / "bench" / "s3bench-list"
+    if arguments.quick:
+        arguments.keys = 20_000 if arguments.keys == 1_000_000 else arguments.keys
+        requested = arguments.tools.split(",") if arguments.tools else QUICK_TOOLS
+    else:
+        requested = arguments.tools.split(",") if arguments.tools else DEFAULT_TOOLS
+    arguments.tool_list = requested
+    return arguments
+
+
+def main():
+    arguments = parse_arguments()
+    missing = [tool for tool in arguments.tool_list if not tool_available(tool)]
+    if missing and (arguments.quick or arguments.tools):
+        raise SystemExit(f"run.py: not installed: {', '.join(missing)} (apt-get install rclone awscli s3cmd)")
+    tools = [tool for tool in arguments.tool_list if tool not in missing]
+    for tool in missing:
+        print(f"run.py: skipping {tool}: not installed", file=sys.stderr)
+
+    load_before = os.getloadavg()[0]
+    with tempfile.TemporaryDirectory(prefix="s3bench-", dir=arguments.work_dir) as work_text:
+        work = Path(work_text)
+        fixture = Fixture(arguments.fixture_binary, arguments.keys, arguments.latency_ms)
+        try:
+            runner = Runner(arguments, fixture, work)
+            results = []
+            for tool in tools:
+                print(f"run.py: running {tool} on {arguments.keys:,} keys", file=sys.stderr)
+                measurement = runner.measure(tool)
+                print(f"run.py: {tool}: {measurement.listed:,} keys in {measurement.wall_seconds:.2f} s",
+                      file=sys.stderr)
+                results.append(measurement)
+        finally:
+            fixture.stop()
+
+    latency = f", {arguments.latency_ms} ms per request" if arguments.latency_ms else ""
+    print(f"{arguments.keys:,} keys in one bucket{latency}, {os.cpu_count()} CPUs, "
+          f"load average {load_before:.1f} before and {os.getloadavg()[0]:.1f} after the run\n")
+    print(markdown_table(results, arguments.keys))
+    wrong = [m for m in results if m.listed != arguments.keys]
+    for m in wrong:
+        print(f"run.py: error: {m.tool} listed {m.listed:,} keys, expected {arguments.keys:,}", file=sys.stderr)
+    return 1 if wrong else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
