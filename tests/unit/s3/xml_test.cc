@@ -225,6 +225,16 @@ TEST(ListObjectsParser, RejectsInvalidNumbersAndFlags) {
 TEST(ListObjectsParser, RejectsInvalidPercentEncoding) {
   expect_malformed(listing("<EncodingType>url</EncodingType><IsTruncated>false</IsTruncated>" + contents("50%")));
   expect_malformed(listing("<EncodingType>url</EncodingType><IsTruncated>false</IsTruncated>" + contents("%zz")));
+  expect_malformed(listing("<EncodingType>url</EncodingType><IsTruncated>false</IsTruncated>" + contents("a%4")));
+  expect_malformed(listing("<EncodingType>url</EncodingType><IsTruncated>false</IsTruncated>" + contents("%4g")));
+}
+
+TEST(ListObjectsParser, DecodesPlusAndLowerCaseHex) {
+  const auto page = parse_list_objects(
+      listing("<EncodingType>url</EncodingType><IsTruncated>false</IsTruncated>" + contents("a+b%2bc%2Fd%e2%82%ac")));
+  ASSERT_TRUE(page.has_value()) << page.error().describe();
+  ASSERT_EQ(page->objects.size(), 1u);
+  EXPECT_EQ(page->objects[0].key.str(), "a b+c/d\xe2\x82\xac");
 }
 
 TEST(ListBucketsParser, ParsesBucketsAndToken) {
@@ -323,6 +333,16 @@ TEST(TimestampNormalizer, Formats) {
 TEST(TimestampNormalizer, ReturnsUnrecognisedValuesUnchanged) {
   EXPECT_EQ(normalize_timestamp("yesterday"), "yesterday");
   EXPECT_EQ(normalize_timestamp("2023-02-29T00:00:00Z"), "2023-02-29T00:00:00Z");
+}
+
+// S3's own form takes a shortcut; these cases must still match the general path.
+TEST(TimestampNormalizer, HandlesEdgesOfS3Form) {
+  EXPECT_EQ(normalize_timestamp("2024-06-30T23:59:60.000Z"), "2024-07-01T00:00:00Z");
+  EXPECT_EQ(normalize_timestamp("2023-02-29T00:00:00.000Z"), "2023-02-29T00:00:00.000Z");
+  EXPECT_EQ(normalize_timestamp("2024-05-01T24:00:00.000Z"), "2024-05-01T24:00:00.000Z");
+  EXPECT_EQ(normalize_timestamp("2024-05-01T12:00:00.0a0Z"), "2024-05-01T12:00:00.0a0Z");
+  EXPECT_EQ(normalize_timestamp("2024-05-01t12:00:00.000Z"), "2024-05-01T12:00:00Z");
+  EXPECT_EQ(normalize_timestamp("0999-12-31T23:59:59Z"), "0999-12-31T23:59:59Z");
 }
 
 HttpResponse response(int status, const std::string& body) {
