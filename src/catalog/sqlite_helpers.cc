@@ -9,6 +9,14 @@ namespace {
 // concurrent job; after it, the write fails with SQLITE_BUSY.
 constexpr int kBusyTimeoutMs = 10'000;
 
+// SQLite keeps memory statistics under a global mutex on every allocation
+// unless they are turned off before it initializes. The catalog reads none
+// of them. After initialization the call fails harmlessly (SQLITE_MISUSE).
+void disable_memory_statistics() {
+  static const int status = sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+  static_cast<void>(status);
+}
+
 }  // namespace
 
 StoreResult<Connection> Connection::open(const std::string& path, bool read_only) {
@@ -17,6 +25,7 @@ StoreResult<Connection> Connection::open(const std::string& path, bool read_only
 
   // NOMUTEX: the store gives each connection to one thread at a time.
   const int flags = SQLITE_OPEN_READWRITE | (read_only ? 0 : SQLITE_OPEN_CREATE) | SQLITE_OPEN_NOMUTEX;
+  disable_memory_statistics();
   sqlite3* db = nullptr;
   const int status = sqlite3_open_v2(path.c_str(), &db, flags, nullptr);
   connection.db_.reset(db);

@@ -178,10 +178,10 @@ StoreResult<std::uint64_t> SqliteStore::count_files(std::int64_t source_id) {
   auto reader = readers_.acquire();
   if (!reader) return std::unexpected(reader.error());
   CATALOG_RETURN_IF_ERROR(require_source(**reader, source_id));
-  // NOTE: this scans the source's objects; the bucket roll-ups hold the same
-  // number as of each bucket's latest completion, without a scan.
-  auto statement =
-      (*reader)->prepare("SELECT count(*) FROM objects WHERE source_id = ? AND present = 1 AND is_marker = 0");
+  // The bucket roll-ups hold each bucket's count as of its latest
+  // completion, so this reads one row per bucket instead of every file.
+  auto statement = (*reader)->prepare(
+      "SELECT coalesce(sum(file_count), 0) FROM buckets WHERE source_id = ? AND present = 1");
   if (!statement) return std::unexpected(statement.error());
   statement->bind(1, source_id);
   auto row = statement->step();

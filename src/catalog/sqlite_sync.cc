@@ -3,6 +3,10 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include <optional>
+#include <span>
+#include <vector>
+
 #include "catalog/quoting.h"
 #include "catalog/sqlite_store.h"
 
@@ -31,21 +35,31 @@ struct StoredState {
   std::int64_t size = 0;
   std::string etag;
   std::string last_modified;
+  std::string storage_class;
+  std::string checksum_algorithm;
   std::int64_t last_seen_job = 0;
 };
 
 // Prepared statements reused for every object of one write_objects batch.
 struct ObjectStatements {
   Statement select;
+  Statement select_range;
   Statement insert;
   Statement update;
+  Statement touch;
 };
 
+constexpr const char* kStateColumns =
+    "present, size, etag, last_modified, storage_class, checksum_algorithm, last_seen_job";
+
 StoreResult<ObjectStatements> prepare_object_statements(Connection& connection) {
-  auto select = connection.prepare(
-      "SELECT present, size, etag, last_modified, last_seen_job FROM objects "
-      "WHERE source_id = ? AND bucket = ? AND key = ?");
+  auto select = connection.prepare(fmt::format(
+      "SELECT {} FROM objects WHERE source_id = ? AND bucket = ? AND key = ?", kStateColumns));
   if (!select) return std::unexpected(select.error());
+  auto select_range = connection.prepare(fmt::format(
+      "SELECT key, {} FROM objects WHERE source_id = ? AND bucket = ? AND key >= ? AND key <= ? ORDER BY key",
+      kStateColumns));
+  if (!select_range) return std::unexpected(select_range.error());
   auto insert = connection.prepare(
       "INSERT INTO objects(source_id, bucket, key, size, last_modified, etag, storage_class, checksum_algorithm, "
       "is_marker, present, stale, first_seen, last_seen, last_seen_job, parent) "
@@ -56,7 +70,20 @@ StoreResult<ObjectStatements> prepare_object_statements(Connection& connection) 
       "is_marker = ?9, present = 1, stale = 0, last_seen = ?10, last_seen_job = ?11 "
       "WHERE source_id = ?1 AND bucket = ?2 AND key = ?3");
   if (!update) return std::unexpected(update.error());
-  return ObjectStatements{std::move(*select), std::move(*insert), std::move(*update)};
+  // An object whose listed fields match the stored ones gets only the job's mark.
+  auto touch = connection.prepare(
+      "UPDATE objects SET present = 1, stale = 0, last_seen = ?4, last_seen_job = ?5 "
+      "WHERE source_id = ?1 AND bucket = ?2 AND key = ?3");
+  if (!touch) return std::unexpected(touch.error());
+  return ObjectStatements{std::move(*select), std::move(*select_range), std::move(*insert), std::move(*update),
+                          std::move(*touch)};
+}
+
+// Reads the state columns starting at column `first`.
+StoredState state_from_row(const Statement& row, int first) {
+  return StoredState{row.column_int(first) != 0,     row.column_int(first + 1),  row.column_text(first + 2),
+                     row.column_text(first + 3),     row.column_text(first + 4), row.column_text(first + 5),
+                     row.column_int(first + 6)};
 }
 
 StoreResult<std::optional<StoredState>> read_stored_state(Statement& select, std::int64_t source_id,
@@ -66,8 +93,49 @@ StoreResult<std::optional<StoredState>> read_stored_state(Statement& select, std
   auto row = select.step();
   if (!row) return std::unexpected(row.error());
   if (!*row) return std::optional<StoredState>();
-  return std::optional<StoredState>(StoredState{select.column_int(0) != 0, select.column_int(1),
-                                                select.column_text(2), select.column_text(3), select.column_int(4)});
+  return std::optional<StoredState>(state_from_row(select, 0));
+}
+
+bool strictly_ascending(std::span<const ObjectRecord> objects) {
+  for (std::size_t i = 1; i < objects.size(); ++i) {
+    if (!(objects[i - 1].key < objects[i].key)) return false;
+  }
+  return true;
+}
+
+// The stored state of each object of the batch, in batch order. S3 sends a
+// page in key order, so one range scan over the page's first to last key
+// reads them all, merged by key (std::string compares bytes as unsigned,
+// which is SQLite's BINARY order). A batch out of order or with a repeated
+// key (a directory bucket, or a caller's own batch) takes one lookup per
+// object as it is written instead, and gets an empty vector here.
+StoreResult<std::vector<std::optional<StoredState>>> read_batch_states(Statement& select_range,
+                                                                       std::int64_t source_id,
+                                                                       const std::string& bucket,
+                                                                       std::span<const ObjectRecord> objects) {
+  std::vector<std::optional<StoredState>> states;
+  if (objects.empty() || !strictly_ascending(objects)) return states;
+  states.resize(objects.size());
+
+  select_range.reset();
+  select_range.bind(1, source_id).bind(2, bucket).bind(3, objects.front().key).bind(4, objects.back().key);
+  std::size_t next = 0;
+  while (true) {
+    auto row = select_range.step();
+    if (!row) return std::unexpected(row.error());
+    if (!*row) break;
+    const std::string key = select_range.column_text(0);
+    while (next < objects.size() && objects[next].key < key) ++next;
+    if (next == objects.size()) break;
+    if (objects[next].key == key) states[next] = state_from_row(select_range, 1);
+  }
+  return states;
+}
+
+bool same_listing(const StoredState& before, const ObjectRecord& object) {
+  return before.size == static_cast<std::int64_t>(object.size) && before.etag == object.etag &&
+         before.last_modified == object.last_modified && before.storage_class == object.storage_class &&
+         before.checksum_algorithm == object.checksum_algorithm;
 }
 
 // The key up to and including its last '/': the folder that directly
@@ -143,16 +211,26 @@ StoreResult<WriteCounts> SqliteStore::write_objects(std::int64_t source_id, std:
   auto statements = prepare_object_statements(writer_);
   if (!statements) return std::unexpected(statements.error());
 
+  auto batch_states = read_batch_states(statements->select_range, source_id, bucket, objects);
+  if (!batch_states) return std::unexpected(batch_states.error());
+
   const std::string time = now();
   WriteCounts counts;
-  for (const ObjectRecord& object : objects) {
-    auto stored = read_stored_state(statements->select, source_id, bucket, object.key);
-    if (!stored) return std::unexpected(stored.error());
+  for (std::size_t index = 0; index < objects.size(); ++index) {
+    const ObjectRecord& object = objects[index];
+    std::optional<StoredState> stored;
+    if (!batch_states->empty()) {
+      stored = std::move((*batch_states)[index]);
+    } else {
+      auto looked_up = read_stored_state(statements->select, source_id, bucket, object.key);
+      if (!looked_up) return std::unexpected(looked_up.error());
+      stored = std::move(*looked_up);
+    }
 
     // Folder markers are not files, so they are never counted. An object the
     // job has already written was counted then.
     const bool counts_as_file = !object.is_folder_marker();
-    if (!*stored) {
+    if (!stored) {
       if (counts_as_file) {
         ++counts.added;
         ++counts.first_seen_by_job;
@@ -163,7 +241,7 @@ StoreResult<WriteCounts> SqliteStore::write_objects(std::int64_t source_id, std:
       continue;
     }
 
-    const StoredState& before = **stored;
+    const StoredState& before = *stored;
     if (counts_as_file && before.last_seen_job != job_id) {
       ++counts.first_seen_by_job;
       const bool changed = before.size != static_cast<std::int64_t>(object.size) || before.etag != object.etag ||
@@ -174,8 +252,14 @@ StoreResult<WriteCounts> SqliteStore::write_objects(std::int64_t source_id, std:
         ++counts.updated;
       }
     }
-    bind_object(statements->update, source_id, job_id, bucket, object, time);
-    CATALOG_RETURN_IF_ERROR(statements->update.run());
+    if (same_listing(before, object)) {
+      statements->touch.reset();
+      statements->touch.bind(1, source_id).bind(2, bucket).bind(3, object.key).bind(4, time).bind(5, job_id);
+      CATALOG_RETURN_IF_ERROR(statements->touch.run());
+    } else {
+      bind_object(statements->update, source_id, job_id, bucket, object, time);
+      CATALOG_RETURN_IF_ERROR(statements->update.run());
+    }
   }
 
   CATALOG_RETURN_IF_ERROR(transaction->commit());
@@ -198,27 +282,32 @@ StoreResult<std::uint64_t> SqliteStore::complete_bucket(std::int64_t source_id, 
 
   std::uint64_t removed = 0;
   if (synced) {
-    // Files the job did not see are gone (or outside the filters now).
-    auto files = writer_.prepare(
-        "UPDATE objects SET present = 0 WHERE source_id = ? AND bucket = ? AND present = 1 AND is_marker = ? "
-        "AND last_seen_job <> ?");
-    if (!files) return std::unexpected(files.error());
-    files->bind(1, source_id).bind(2, result.name).bind(3, std::int64_t{0}).bind(4, job_id);
-    CATALOG_RETURN_IF_ERROR(files->run());
-    removed = writer_.changes();
-    files->reset();
-    files->bind(1, source_id).bind(2, result.name).bind(3, std::int64_t{1}).bind(4, job_id);
-    CATALOG_RETURN_IF_ERROR(files->run());
+    // One pass over the bucket: objects the job did not see are gone (or
+    // outside the filters now), and the bucket is current again. Stale
+    // objects are always present (every write clears the mark, and it is
+    // set only on present objects), so a returned row whose last job is not
+    // this one was present before and is removed now.
+    auto reconcile = writer_.prepare(
+        "UPDATE objects SET present = CASE WHEN last_seen_job <> ?3 THEN 0 ELSE present END, stale = 0 "
+        "WHERE source_id = ?1 AND bucket = ?2 AND ((present = 1 AND last_seen_job <> ?3) OR stale <> 0) "
+        "RETURNING is_marker = 0 AND last_seen_job <> ?3");
+    if (!reconcile) return std::unexpected(reconcile.error());
+    reconcile->bind(1, source_id).bind(2, result.name).bind(3, job_id);
+    while (true) {
+      auto row = reconcile->step();
+      if (!row) return std::unexpected(row.error());
+      if (!*row) break;
+      if (reconcile->column_int(0) != 0) ++removed;
+    }
+  } else {
+    // A skipped or failed bucket keeps what it had, with last_seen
+    // unchanged, and its present objects are marked stale.
+    auto stale = writer_.prepare(
+        "UPDATE objects SET stale = 1 WHERE source_id = ? AND bucket = ? AND stale <> 1 AND present = 1");
+    if (!stale) return std::unexpected(stale.error());
+    stale->bind(1, source_id).bind(2, result.name);
+    CATALOG_RETURN_IF_ERROR(stale->run());
   }
-
-  // A synced bucket is current again. A skipped or failed one keeps what it
-  // had, with last_seen unchanged, and its present objects are marked stale.
-  auto stale = writer_.prepare("UPDATE objects SET stale = ? WHERE source_id = ? AND bucket = ? AND stale <> ? " +
-                               std::string(synced ? "" : "AND present = 1"));
-  if (!stale) return std::unexpected(stale.error());
-  const std::int64_t stale_value = synced ? 0 : 1;
-  stale->bind(1, stale_value).bind(2, source_id).bind(3, result.name).bind(4, stale_value);
-  CATALOG_RETURN_IF_ERROR(stale->run());
 
   // The bucket itself is stale only when it shows catalogued objects that may
   // be out of date: a bucket skipped before any of its objects were listed

@@ -136,7 +136,9 @@ class CatalogStore {
   // Folders whose parent is `parent` ("" for the bucket's top level).
   virtual StoreResult<std::vector<FolderEntry>> list_folders(std::int64_t source_id, const std::string& bucket,
                                                              const std::string& parent) = 0;
-  // Number of present files of the source.
+  // Number of present files of the source, as of each bucket's latest
+  // completion: files that a running job has written but whose bucket it has
+  // not completed yet are not counted, and its removals not yet subtracted.
   virtual StoreResult<std::uint64_t> count_files(std::int64_t source_id) = 0;
 
   // --- Annotations, keyed by (source, bucket, key) and kept when the item

@@ -397,5 +397,66 @@ TEST_F(SqliteStoreSync, FileMetadataRoundTrip) {
   EXPECT_FALSE(file->stale);
 }
 
+// A batch in key order reads the stored state with one range scan, any other
+// batch with one lookup per key; both must count and store the same.
+TEST_F(SqliteStoreSync, SortedAndUnsortedBatchesCountAlike) {
+  const std::vector<ObjectRecord> before = {object("a", 1), object("c", 3), object("e", 5), object("g", 7)};
+  const std::vector<ObjectRecord> sorted = {object("a", 10), object("b", 2), object("c", 3),
+                                            object("e", 5, "2024-05-01T12:00:00Z", "new-etag"), object("f", 6)};
+  const std::vector<ObjectRecord> unsorted = {sorted[4], sorted[1], sorted[3], sorted[0], sorted[2]};
+
+  const std::vector<std::pair<std::string, std::vector<ObjectRecord>>> cases = {{"sorted", sorted},
+                                                                                 {"unsorted", unsorted}};
+  for (const auto& [bucket, batch] : cases) {
+    const std::int64_t source_id = add_source(bucket);
+    sync_bucket(source_id, bucket, before);
+    const std::int64_t job = start_job(source_id);
+    const WriteCounts counts = write(source_id, job, bucket, batch);
+    EXPECT_EQ(counts.added, 2u) << bucket;
+    EXPECT_EQ(counts.updated, 2u) << bucket;
+    EXPECT_EQ(counts.first_seen_by_job, 5u) << bucket;
+    complete(source_id, job, bucket, "synced");
+
+    EXPECT_EQ(file_paths(source_id), (std::vector<std::string>{"/" + bucket + "/a", "/" + bucket + "/b",
+                                                               "/" + bucket + "/c", "/" + bucket + "/e",
+                                                               "/" + bucket + "/f"}));
+    auto changed = file_of(*store_, source_id, bucket, "e");
+    ASSERT_TRUE(changed.has_value());
+    EXPECT_EQ(changed->object.etag, "new-etag");
+    auto removed = file_of(*store_, source_id, bucket, "g");
+    ASSERT_TRUE(removed.has_value());
+    EXPECT_FALSE(removed->present);
+  }
+}
+
+TEST_F(SqliteStoreSync, UnchangedFileGetsNewMark) {
+  const std::int64_t source_id = add_source();
+  ObjectRecord record = object("k", 1);
+  record.checksum_algorithm = "CRC32";
+  sync_bucket(source_id, "logs", {record});
+  advance_clock(60);
+
+  const std::int64_t job = start_job(source_id);
+  const WriteCounts counts = write(source_id, job, "logs", {record});
+  EXPECT_EQ(counts.first_seen_by_job, 1u);
+  EXPECT_EQ(counts.updated, 0u);
+  EXPECT_EQ(complete(source_id, job, "logs", "synced"), 0u) << "the file was seen, so nothing is removed";
+
+  auto file = file_of(*store_, source_id, "logs", "k");
+  ASSERT_TRUE(file.has_value());
+  EXPECT_TRUE(file->present);
+  EXPECT_EQ(file->last_seen, clock_text());
+  EXPECT_EQ(file->object.checksum_algorithm, "CRC32");
+  finish(job);
+
+  // A storage class change alone is stored, though it does not count as an update.
+  record.storage_class = "GLACIER";
+  const std::int64_t third = start_job(source_id);
+  write(source_id, third, "logs", {record});
+  file = file_of(*store_, source_id, "logs", "k");
+  ASSERT_TRUE(file.has_value());
+  EXPECT_EQ(file->object.storage_class, "GLACIER");
+}
+
 }  // namespace
 }  // namespace s3cat::catalog
