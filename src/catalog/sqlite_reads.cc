@@ -159,8 +159,12 @@ StoreResult<std::vector<FolderEntry>> SqliteStore::list_folders(std::int64_t sou
   auto reader = readers_.acquire();
   if (!reader) return std::unexpected(reader.error());
   CATALOG_RETURN_IF_ERROR(require_source(**reader, source_id));
+  // Without statistics, SQLite's planner prefers the primary key's
+  // (source_id, bucket) prefix, which reads every folder of the bucket.
   auto statement = (*reader)->prepare(fmt::format(
-      "SELECT {} FROM folders WHERE source_id = ? AND bucket = ? AND parent = ? ORDER BY path", kFolderColumns));
+      "SELECT {} FROM folders INDEXED BY folders_by_parent WHERE source_id = ? AND bucket = ? AND parent = ? "
+      "ORDER BY path",
+      kFolderColumns));
   if (!statement) return std::unexpected(statement.error());
   statement->bind(1, source_id).bind(2, bucket).bind(3, parent);
 
