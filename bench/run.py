@@ -10,7 +10,7 @@ request leaves the machine.
 
     bench/run.py                      # 1M keys, every tool that is installed
     bench/run.py --keys 10000000 --tools s3catalog,s3catalog-list,rclone
-    bench/run.py --latency-ms 30      # 30 ms per request, without CPU cost
+    bench/run.py --latency-ms 30 --tools s3catalog,s3catalog-1stream,s3catalog-list,rclone
     bench/run.py --quick              # 20k keys, s3catalog and one other tool
 
 CPU and peak RSS come from wait4() on each tool's process, which is what GNU
@@ -32,8 +32,9 @@ REPO = Path(__file__).resolve().parent.parent
 BUCKET = "bench"
 ACCESS_KEY_ID = "AKIDBENCHMARK"
 SECRET_ACCESS_KEY = "benchmark-secret"
-ALL_TOOLS = ["s3catalog", "s3catalog-resync", "s3catalog-list", "rclone", "aws-s3api", "aws-s3-ls", "s3cmd"]
-DEFAULT_TOOLS = ["s3catalog", "s3catalog-resync", "s3catalog-list", "rclone", "aws-s3api", "aws-s3-ls", "s3cmd"]
+ALL_TOOLS = ["s3catalog", "s3catalog-resync", "s3catalog-1stream", "s3catalog-list", "rclone", "aws-s3api",
+             "aws-s3-ls", "s3cmd"]
+DEFAULT_TOOLS = ALL_TOOLS
 QUICK_TOOLS = ["s3catalog", "s3catalog-list", "rclone"]
 
 
@@ -182,15 +183,20 @@ class Runner:
     def measure(self, tool):
         output = self.work / f"{tool}.out"
         notes = []
-        if tool in ("s3catalog", "s3catalog-resync"):
-            if tool == "s3catalog":
+        if tool in ("s3catalog", "s3catalog-resync", "s3catalog-1stream"):
+            if tool != "s3catalog-resync":
                 for path in self.work.glob("catalog.db*"):
                     path.unlink()
             self.add_source()
             if tool == "s3catalog-resync" and self.catalogued_files() == 0:
                 self.run_tool_quietly("s3catalog")
             command = self.s3catalog_command("extract", "bench")
-            shown = "s3catalog extract bench" + (" (second run, nothing changed)" if tool.endswith("resync") else "")
+            shown = "s3catalog extract"
+            if tool == "s3catalog-resync":
+                shown += " (second run, nothing changed)"
+            elif tool == "s3catalog-1stream":
+                command.extend(["--max-requests", "1"])
+                shown += " --max-requests 1 (one sequential stream)"
             measured = run_measured(command, self.environment, output, self.fixture)
             listed = self.catalogued_files()
             notes.append(f"catalog {self.catalog.stat().st_size / 1e6:.0f} MB")

@@ -141,6 +141,11 @@ struct Timings {
   std::vector<double> milliseconds;
 };
 
+double percentile(const std::vector<double>& sorted, double fraction) {
+  const auto index = static_cast<std::size_t>(fraction * static_cast<double>(sorted.size() - 1) + 0.5);
+  return sorted[std::min(index, sorted.size() - 1)];
+}
+
 void time_query(std::vector<Timings>& all, const std::string& name, int rounds,
                 const std::function<void(int)>& query) {
   Timings timings{name, {}};
@@ -150,13 +155,10 @@ void time_query(std::vector<Timings>& all, const std::string& name, int rounds,
     timings.milliseconds.push_back(std::chrono::duration<double, std::milli>(Clock::now() - started).count());
   }
   std::sort(timings.milliseconds.begin(), timings.milliseconds.end());
+  std::cerr << fmt::format("{}: p95 {:.2f} ms\n", name, percentile(timings.milliseconds, 0.95));
   all.push_back(std::move(timings));
 }
 
-double percentile(const std::vector<double>& sorted, double fraction) {
-  const auto index = static_cast<std::size_t>(fraction * static_cast<double>(sorted.size() - 1) + 0.5);
-  return sorted[std::min(index, sorted.size() - 1)];
-}
 
 std::string parent_of(std::string_view key, int depth) {
   std::size_t end = 0;
@@ -206,6 +208,7 @@ int query(const Options& options) {
     check(store->get_folder(source_id, {kBucket, parent_of(sample_keys[round], 2)}), "get_folder");
   });
   time_query(all, "count_files", options.rounds, [&](int) { check(store->count_files(source_id), "count_files"); });
+  // A search without text reads every present file, so it gets fewer rounds.
   const int search_rounds = std::max(3, options.rounds / 8);
   time_query(all, "search name_contains 'part-00017', first 50", search_rounds, [&](int) {
     catalog::SearchQuery search;
