@@ -85,7 +85,7 @@ class Fixture:
 
 
 def base_environment(work):
-    """An environment with no real credentials or config files and no metadata service."""
+    """Return an environment with dummy keys, an empty home and no metadata service."""
     environment = {
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
         "HOME": str(work / "home"),
