@@ -1,6 +1,8 @@
 #include "catalog/sqlite_helpers.h"
 
+#include <fcntl.h>
 #include <fmt/format.h>
+#include <unistd.h>
 
 namespace s3cat::catalog::sqlite {
 namespace {
@@ -17,6 +19,15 @@ void disable_memory_statistics() {
   static_cast<void>(status);
 }
 
+// The catalog holds password hashes and encrypted secrets, so a new database
+// file is readable by its owner only. SQLite gives its -wal and -shm files the
+// database file's mode.
+void create_owner_only(const std::string& path) {
+  if (path.empty() || path == ":memory:" || path.starts_with("file:")) return;
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd >= 0) ::close(fd);
+}
+
 }  // namespace
 
 StoreResult<Connection> Connection::open(const std::string& path, bool read_only) {
@@ -26,6 +37,7 @@ StoreResult<Connection> Connection::open(const std::string& path, bool read_only
   // NOMUTEX: the store gives each connection to one thread at a time.
   const int flags = SQLITE_OPEN_READWRITE | (read_only ? 0 : SQLITE_OPEN_CREATE) | SQLITE_OPEN_NOMUTEX;
   disable_memory_statistics();
+  if (!read_only) create_owner_only(path);
   sqlite3* db = nullptr;
   const int status = sqlite3_open_v2(path.c_str(), &db, flags, nullptr);
   connection.db_.reset(db);

@@ -77,6 +77,15 @@ TEST_F(SqliteSources, KeyFileCreatedWithMode0600) {
   EXPECT_EQ(info.st_mode & 0777, 0600u);
 }
 
+TEST_F(SqliteSources, DatabaseFilesReadableByOwnerOnly) {
+  ASSERT_TRUE(store_->create_source(full_source()).has_value());
+  for (const std::string& path : {options_.path, options_.path + "-wal"}) {
+    struct stat info {};
+    ASSERT_EQ(::stat(path.c_str(), &info), 0) << path;
+    EXPECT_EQ(info.st_mode & 0777, 0600u) << path << " holds password hashes and encrypted secrets";
+  }
+}
+
 TEST_F(SqliteSources, WrongKeyFileGivesSecretKeyError) {
   ASSERT_TRUE(store_->create_source(full_source()).has_value());
   store_.reset();
