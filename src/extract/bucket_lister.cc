@@ -238,7 +238,7 @@ void Extraction::list_bucket(State& state, const BucketScope& scope) {
   } else {
     log(state, spdlog::level::info,
         "bucket " + scope.bucket + " synced, " + count_files(result.files) + ", " + std::to_string(listing.objects) +
-            " objects listed");
+            (listing.objects == 1 ? " object listed" : " objects listed"));
   }
 
   {
