@@ -76,7 +76,10 @@ void register_session_routes(Router& router, ServerContext& context) {
     if (!result) {
       // The name comes from the client, so the audit log keeps at most 64 characters of it.
       const std::string target = user.size() > 64 ? user.substr(0, 64) + "..." : user;
-      if (result.error().status == 401) audit(context, "login.failure", target, {{"address", request.remote_addr}});
+      if (result.error().status == 401 || result.error().status == 429) {
+        const char* reason = result.error().status == 429 ? "locked" : "wrong user name or password";
+        audit(context, "login.failure", target, {{"address", request.remote_addr}, {"reason", reason}});
+      }
       send_error(response, result.error().status, result.error().message);
       return;
     }

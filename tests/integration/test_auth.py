@@ -352,6 +352,11 @@ class LoginLimitTest(AuthServerTestCase):
         self.assertNotIn("wrong password 0", log)
         self.assertNotIn(viewer.password, log)
 
+        entries = self.server.call("GET", "/api/audit?limit=100").json["entries"]
+        reasons = [entry["detail"]["reason"] for entry in entries
+                   if entry["action"] == "login.failure" and entry["target"] == viewer.name]
+        self.assertEqual(sorted(reasons), ["locked"] + ["wrong user name or password"] * 5)
+
     def test_unknown_user_logged(self) -> None:
         with self.assertRaisesRegex(AssertionError, "HTTP 401"):
             log_in(self.server.url, "mallory", "guessed password")
