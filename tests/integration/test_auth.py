@@ -138,6 +138,21 @@ class RouteAccessTest(AuthServerTestCase):
         self.assertEqual(registered - set(ROUTE_TABLE), set(), "routes without an entry in ROUTE_TABLE")
         self.assertEqual(set(ROUTE_TABLE) - registered, set(), "ROUTE_TABLE entries the server does not register")
 
+    def test_table_matches_docs(self) -> None:
+        # Each row of the role table in docs/api.md: `METHOD /path` cells, then
+        # the least role as the first word of the last cell.
+        api_md = Path(__file__).resolve().parents[2] / "docs" / "api.md"
+        section = api_md.read_text(encoding="utf-8").split("### Role table", 1)[1].split("\n### ", 1)[0]
+        documented: dict[tuple[str, str], str] = {}
+        for line in section.splitlines():
+            cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
+            if len(cells) != 2 or not cells[0].startswith("`"):
+                continue
+            role = re.match(r"[a-z]+", cells[1]).group(0)
+            for method, path in re.findall(r"`([A-Z]+) (/[^`]*)`", cells[0]):
+                documented[(method, path)] = role
+        self.assertEqual(documented, ROUTE_TABLE)
+
     def test_every_route_checks_its_role(self) -> None:
         self.create_source("prod", "http://127.0.0.1:9")
         # Changes go last, so that a delete allowed to the admin runs after the reads.
