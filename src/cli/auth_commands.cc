@@ -11,6 +11,7 @@
 #include <spdlog/spdlog.h>
 
 #include "catalog/auth_crypto.h"
+#include "catalog/auth_json.h"
 #include "catalog/key_rotation.h"
 #include "cli/auth_context.h"
 #include "cli/commands.h"
@@ -38,21 +39,6 @@ std::expected<catalog::Role, CommandError> role_argument(const std::string& text
         CommandError{kExitUsage, "invalid role \"" + text + "\": use admin, steward or viewer"});
   }
   return *role;
-}
-
-nlohmann::json user_json(const catalog::User& user) {
-  return {{"name", user.name},
-          {"role", std::string(catalog::role_name(user.role))},
-          {"created_at", user.created_at},
-          {"updated_at", user.updated_at}};
-}
-
-nlohmann::json token_json(const catalog::ApiToken& token) {
-  return {{"id", token.id},
-          {"user", token.user},
-          {"name", token.name},
-          {"created_at", token.created_at},
-          {"last_used_at", token.last_used_at}};
 }
 
 // Rejects removing or demoting the last admin, which would leave nobody able
@@ -114,7 +100,7 @@ void register_user_commands(CLI::App& app, CommandContext& context) {
       if (!users) return std::unexpected(from_store_error(users.error()));
       for (const auto& item : *users) {
         if (list_json) {
-          print_json_line(user_json(item));
+          print_json_line(catalog::user_to_json(item));
         } else {
           std::cout << item.name << "\t" << catalog::role_name(item.role) << "\n";
         }
@@ -185,7 +171,7 @@ void register_token_commands(CLI::App& app, CommandContext& context) {
       audit_cli(context.global, "token.create", std::to_string(created->id),
                 {{"user", create_user}, {"name", create_name}});
       if (create_json) {
-        auto value = token_json(*created);
+        auto value = catalog::token_to_json(*created);
         value["token"] = secret;
         print_json_line(value);
       } else {
@@ -210,7 +196,7 @@ void register_token_commands(CLI::App& app, CommandContext& context) {
       if (!tokens) return std::unexpected(from_store_error(tokens.error()));
       for (const auto& item : *tokens) {
         if (list_json) {
-          print_json_line(token_json(item));
+          print_json_line(catalog::token_to_json(item));
         } else {
           std::cout << item.id << "\t" << item.user << "\t" << item.name << "\t" << item.created_at << "\n";
         }

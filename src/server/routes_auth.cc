@@ -2,6 +2,7 @@
 #include <spdlog/spdlog.h>
 
 #include "catalog/auth_crypto.h"
+#include "catalog/auth_json.h"
 #include "server/api_error.h"
 #include "server/context.h"
 #include "server/http_support.h"
@@ -9,23 +10,8 @@
 namespace s3cat::server {
 namespace {
 
-nlohmann::json user_json(const catalog::User& user) {
-  return {{"name", user.name},
-          {"role", std::string(catalog::role_name(user.role))},
-          {"created_at", user.created_at},
-          {"updated_at", user.updated_at}};
-}
-
-nlohmann::json token_json(const catalog::ApiToken& token) {
-  return {{"id", token.id},
-          {"user", token.user},
-          {"name", token.name},
-          {"created_at", token.created_at},
-          {"last_used_at", token.last_used_at.empty() ? nlohmann::json(nullptr) : nlohmann::json(token.last_used_at)}};
-}
-
 nlohmann::json session_json(const Principal& principal) {
-  nlohmann::json body = {{"user", user_json(principal.user)},
+  nlohmann::json body = {{"user", catalog::user_to_json(principal.user)},
                          {"via", principal.via_session ? "session" : "token"},
                          {"csrf_token", nullptr}};
   if (principal.via_session) body["csrf_token"] = principal.csrf_token;
@@ -107,7 +93,7 @@ void register_session_routes(Router& router, ServerContext& context) {
 void register_user_routes(Router& router, ServerContext& context) {
   router.add("GET", "/api/users", [&context](const httplib::Request&, httplib::Response& response) {
     nlohmann::json users = nlohmann::json::array();
-    for (const auto& user : value_or_throw(context.auth.list_users())) users.push_back(user_json(user));
+    for (const auto& user : value_or_throw(context.auth.list_users())) users.push_back(catalog::user_to_json(user));
     send_json(response, 200, {{"users", users}});
   });
 
@@ -124,7 +110,7 @@ void register_user_routes(Router& router, ServerContext& context) {
     const std::string hash = hashed_password_member(body);
     catalog::User created = value_or_throw(context.auth.create_user(name, role, hash), "name");
     audit(context, "user.create", name, {{"role", std::string(catalog::role_name(role))}});
-    send_json(response, 201, user_json(created));
+    send_json(response, 201, catalog::user_to_json(created));
   });
 
   router.add("PATCH", "/api/users/{user}", [&context](const httplib::Request& request, httplib::Response& response) {
@@ -143,7 +129,7 @@ void register_user_routes(Router& router, ServerContext& context) {
       audit(context, "user.set_password", name);
     }
     user.password_hash.clear();
-    send_json(response, 200, user_json(user));
+    send_json(response, 200, catalog::user_to_json(user));
   });
 
   router.add("DELETE", "/api/users/{user}", [&context](const httplib::Request& request, httplib::Response& response) {
@@ -157,14 +143,14 @@ void register_user_routes(Router& router, ServerContext& context) {
 }
 
 void register_token_routes(Router& router, ServerContext& context) {
-  // Everyone sees and manages their own tokens; an admin sees everyone's
-  // and may create a token for another user.
+  // Every user lists and manages their own tokens. An admin lists every
+  // user's tokens and may create a token for another user.
   router.add("GET", "/api/tokens", [&context](const httplib::Request& request, httplib::Response& response) {
     const Principal& principal = caller();
     std::optional<std::string> user = principal.user.name;
     if (principal.user.role == catalog::Role::kAdmin) user = query_string(request, "user");
     nlohmann::json tokens = nlohmann::json::array();
-    for (const auto& token : value_or_throw(context.auth.list_tokens(user))) tokens.push_back(token_json(token));
+    for (const auto& token : value_or_throw(context.auth.list_tokens(user))) tokens.push_back(catalog::token_to_json(token));
     send_json(response, 200, {{"tokens", tokens}});
   });
 
@@ -181,7 +167,7 @@ void register_token_routes(Router& router, ServerContext& context) {
     const catalog::ApiToken token =
         value_or_throw(context.auth.create_token(user, name, catalog::sha256_hex(secret)), "name");
     audit(context, "token.create", std::to_string(token.id), {{"user", user}, {"name", name}});
-    nlohmann::json answer = token_json(token);
+    nlohmann::json answer = catalog::token_to_json(token);
     answer["token"] = secret;
     response.set_header("Cache-Control", "no-store");
     send_json(response, 201, answer);
