@@ -10,7 +10,7 @@ namespace s3cat::catalog {
 
 // Shortest password accepted, in bytes.
 inline constexpr std::size_t kMinPasswordLength = 12;
-// Longest password accepted, in bytes; bounds the hashing work per login.
+// Maximum password length in bytes, which bounds the hashing work per login.
 inline constexpr std::size_t kMaxPasswordLength = 1024;
 
 // Why a new password is not acceptable, or nullopt.

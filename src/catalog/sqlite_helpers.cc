@@ -19,9 +19,9 @@ void disable_memory_statistics() {
   static_cast<void>(status);
 }
 
-// The catalog holds password hashes and encrypted secrets, so a new database
-// file is readable by its owner only. SQLite gives its -wal and -shm files the
-// database file's mode.
+// Creates a new database file readable by its owner only, because the catalog
+// contains password hashes and encrypted secrets. SQLite gives its -wal and
+// -shm files the database file's mode.
 void create_owner_only(const std::string& path) {
   if (path.empty() || path == ":memory:" || path.starts_with("file:")) return;
   const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);

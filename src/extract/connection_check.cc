@@ -298,7 +298,7 @@ ConnectionReport check_connection(const catalog::Source& source, const ClientSet
   std::vector<char> done(report.buckets.size(), 0);
   std::optional<s3::S3Error> stop_error;
   check_buckets(client, report.buckets, done, options.concurrency, stop_error);
-  // A redirect or a listing answer may have named a region ListBuckets did not.
+  // A redirect or a listing response may have revealed a region that ListBuckets did not send.
   for (BucketCheck& check : report.buckets) {
     if (!check.region.empty()) continue;
     if (auto learned = client.bucket_region(s3::BucketName(check.name))) check.region = learned->str();

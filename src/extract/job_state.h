@@ -38,8 +38,8 @@ struct Extraction::State {
   std::unique_ptr<s3::Client> client;
   // The keys' provider and key ID ending: "container credentials, key ID ending ABCD".
   std::string credentials_source;
-  // What plan_job recorded for each bucket of the plan, by name; the region is
-  // recorded again after listing when a redirect revealed another one.
+  // The entry plan_job recorded for each bucket of the plan, by name. After
+  // listing, a bucket is recorded again when listing revealed another region.
   std::map<std::string, catalog::BucketEntry> bucket_entries;
 
   std::mutex mutex;  // guards the members below

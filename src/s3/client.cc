@@ -401,7 +401,7 @@ Result<ListObjectsPage> Client::list_objects_page(const ListObjectsRequest& requ
 
   auto response = impl_->execute(call);
   if (!response) return std::unexpected(response.error());
-  // S3 names the bucket's region on every listing answer.
+  // S3 sends the bucket's region in a header of every listing response.
   if (const std::string region = response->header("x-amz-bucket-region"); !region.empty()) {
     impl_->remember_region(call.bucket, region);
   }

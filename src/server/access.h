@@ -1,6 +1,6 @@
-// Who may call which route: the one route table (method, path template,
-// minimum access), read by the Router when a route is registered, and the
-// identity of the request being served. docs/api.md lists the same table.
+// Route access control: the route table (method, path template, minimum
+// access) that the Router reads when a route is registered, and the identity
+// of the request being served. docs/api.md lists the same table.
 #pragma once
 
 #include <optional>

@@ -59,7 +59,7 @@ class RegionRedirectTest(StubTestCase):
         self.stub.add_bucket("euro", pages=[Page(keys=["a"], truncated=True, token="P2"), Page(keys=["b"])],
                              region="eu-west-1", handler=redirect_unless_signed_for_eu_west_1)
         self.stub.add_bucket("home", objects=["h"])
-        # Without BucketRegion in ListBuckets, only the redirect tells the region.
+        # Without BucketRegion in ListBuckets, only the redirect reveals the region.
         self.stub.set_list_buckets(bucket_regions=False)
 
         result = self.extract()
@@ -82,7 +82,7 @@ class RegionRedirectTest(StubTestCase):
         self.stub.add_bucket("mumbai", objects=["m.txt"], region="ap-south-1",
                              handler=redirect_unless_signed_for_ap_south_1)
         self.stub.add_bucket("home", objects=["h"])
-        # Without BucketRegion in ListBuckets, only the redirect tells the region.
+        # Without BucketRegion in ListBuckets, only the redirect reveals the region.
         self.stub.set_list_buckets(bucket_regions=False)
 
         self.extract()
@@ -98,8 +98,8 @@ class RegionRedirectTest(StubTestCase):
         self.assertEqual(regions, ["ap-south-1"], "the second job signs for the recorded region at once")
 
     def test_region_from_listing_header_recorded(self) -> None:
-        # S3 names the bucket's region on every listing answer, even when
-        # ListBuckets gave none.
+        # S3 sends the bucket's region with every listing response, even when
+        # ListBuckets sends none.
         self.stub.add_bucket("paris", objects=["p.txt"], region="eu-west-3")
         self.stub.set_list_buckets(bucket_regions=False)
 

@@ -652,7 +652,7 @@ class S3Stub:
         """Script ListBuckets: these names (default: every added bucket, sorted) or faults.
 
         bucket_regions=False leaves out <BucketRegion>, as S3-compatible servers
-        and older S3 answers do.
+        and older S3 responses do.
         """
         self._list_buckets = (list(names) if names is not None else None, fault, tuple(attempt_faults))
         self._list_bucket_regions = bucket_regions
