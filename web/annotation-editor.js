@@ -23,8 +23,10 @@ export function splitList(text) {
 
 function annotationView(annotation, kind) {
   if (!annotation || (!annotation.description && !annotation.tags?.length && !annotation.owners?.length)) {
+    // Only those who may annotate are invited to.
+    const invitation = hasRole('steward') ? ' Add a description, tags and owners so others can find and trust it.' : '';
     return h('div', { class: 'annotation-view empty' },
-      h('p', { class: 'muted', text: `No annotation on this ${kind} yet. Add a description, tags and owners so others can find and trust it.` }));
+      h('p', { class: 'muted', text: `No annotation on this ${kind} yet.${invitation}` }));
   }
   return h('div', { class: 'annotation-view' },
     annotation.description ? renderMarkdown(annotation.description) : h('p', { class: 'muted', text: 'No description.' }),

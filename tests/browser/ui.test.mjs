@@ -760,6 +760,10 @@ describe('s3catalog web UI', { timeout: 600_000 }, () => {
     assert.equal(await page.getByRole('button', { name: /annotation/i }).count(), 0, 'a viewer sees an annotation button');
     assert.equal(await page.locator('main button, main textarea, main input, main select').count(), 0,
       'a viewer sees an edit control on the file page');
+    await open(itemAddress('/analytics/reports/q2.csv'));
+    await page.locator('.annotation-view.empty').waitFor();
+    assert.equal(await page.locator('.annotation-view').innerText(), 'No annotation on this file yet.',
+      'a viewer is invited to annotate');
     await open(`/sources/${SOURCE}/settings`);
     await page.getByRole('heading', { name: 'Not allowed' }).waitFor();
     await open(`/sources/${SOURCE}/jobs`);
