@@ -142,7 +142,7 @@ std::expected<LoginResult, LoginFailure> Authenticator::login(const std::string&
     const auto minutes = (locked->count() + 59) / 60;
     return std::unexpected(LoginFailure{
         429, "too many failed logins for this user from this address; try again in " + std::to_string(minutes) +
-                 " minute(s)"});
+                 (minutes == 1 ? " minute" : " minutes")});
   }
 
   auto found = store_.get_user(user);
