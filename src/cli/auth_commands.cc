@@ -212,10 +212,13 @@ void register_token_commands(CLI::App& app, CommandContext& context) {
     run_command(context, [&]() -> std::expected<int, CommandError> {
       auto auth = open_auth_store(context.global);
       if (!auth) return std::unexpected(auth.error());
+      // Read first so the audit entry names the token's owner and name, as the API's does.
+      auto token = (*auth)->get_token(revoke_id);
+      if (!token) return std::unexpected(from_store_error(token.error()));
       if (auto revoked = (*auth)->revoke_token(revoke_id); !revoked) {
         return std::unexpected(from_store_error(revoked.error()));
       }
-      audit_cli(context.global, "token.revoke", std::to_string(revoke_id));
+      audit_cli(context.global, "token.revoke", std::to_string(revoke_id), {{"user", token->user}, {"name", token->name}});
       std::cerr << "revoked API token " << revoke_id << "\n";
       return kExitOk;
     });

@@ -337,6 +337,9 @@ class TokenTest(AuthServerTestCase):
         self.cli("token", "revoke", str(token_id), expect_status=0)
 
         self.assertEqual(self.server.call("GET", "/api/session", headers=bearer).status, 401)
+        entries = self.server.call("GET", "/api/audit?limit=100").json["entries"]
+        revoked = [entry for entry in entries if entry["action"] == "token.revoke" and entry["target"] == str(token_id)]
+        self.assertEqual([entry["detail"] for entry in revoked], [{"user": "viewer-user", "name": "cli-made"}])
 
     def test_only_admin_creates_tokens_for_others(self) -> None:
         denied = self.server.call("POST", "/api/tokens", {"name": "x", "user": "admin"},
