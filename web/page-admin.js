@@ -152,6 +152,16 @@ export async function renderTokens({ main, setTitle, isCurrent }) {
 
 const AUDIT_PAGE = 50;
 
+// An audit entry's detail as "name: value" lines; values that are not text
+// (none are today) keep their JSON form.
+function auditDetail(detail) {
+  const fields = Object.entries(detail || {});
+  if (!fields.length) return null;
+  return h('dl', { class: 'audit-detail' }, ...fields.flatMap(([name, value]) => [
+    h('dt', { text: name }),
+    h('dd', { text: typeof value === 'string' ? value : JSON.stringify(value) })]));
+}
+
 export async function renderAudit({ main, query: search, setTitle }) {
   setTitle('Audit log');
   if (!hasRole('admin')) return adminOnly(main);
@@ -165,7 +175,7 @@ export async function renderAudit({ main, query: search, setTitle }) {
   }
   const rows = page.entries.map((entry) => h('tr', {},
     h('td', {}, timeElement(entry.time)), h('td', { text: entry.actor }), h('td', { class: 'mono', text: entry.action }),
-    h('td', { text: entry.target }), h('td', { class: 'mono small', text: JSON.stringify(entry.detail) })));
+    h('td', { text: entry.target }), h('td', { class: 'small' }, auditDetail(entry.detail))));
   const pager = h('div', { class: 'button-row' },
     offset > 0 ? h('a', { href: `/audit${query({ offset: Math.max(0, offset - AUDIT_PAGE) })}`, class: 'button button-secondary', dataset: { route: '' }, text: 'Newer' }) : null,
     offset + AUDIT_PAGE < page.total ? h('a', { href: `/audit${query({ offset: offset + AUDIT_PAGE })}`, class: 'button button-secondary', dataset: { route: '' }, text: 'Older' }) : null);

@@ -740,6 +740,9 @@ describe('s3catalog web UI', { timeout: 600_000 }, () => {
     for (const action of ['login.success', 'source.create', 'job.start', 'token.revoke', 'user.create', 'user.set_role', 'user.remove']) {
       assert.match(audit, new RegExp(action.replace('.', '\\.')), `audit log lacks ${action}`);
     }
+    const roleChange = page.getByRole('row', { name: /user\.set_role/ }).first();
+    assert.deepEqual(await roleChange.locator('.audit-detail dt').allInnerTexts(), ['role']);
+    assert.deepEqual(await roleChange.locator('.audit-detail dd').allInnerTexts(), ['steward']);
     assert.ok(!audit.includes(fixture.info.secret_access_key), 'the audit log shows a secret');
     assert.ok(!audit.includes(token), 'the audit log shows a token');
     assertNothingRan();
