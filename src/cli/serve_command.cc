@@ -4,6 +4,7 @@
 #include <signal.h>
 
 #include <atomic>
+#include <filesystem>
 #include <iostream>
 #include <thread>
 
@@ -17,6 +18,8 @@
 
 namespace s3cat::cli {
 namespace {
+
+constexpr const char* kAddAdminCommand = "printf '%s\\n' \"$PASSWORD\" | s3catalog user add admin --role admin";
 
 struct ListenAddress {
   std::string host;
@@ -71,6 +74,19 @@ void register_serve_command(CLI::App& app, CommandContext& context) {
         return std::unexpected(CommandError{kExitUsage, "--tls-cert and --tls-key go together: give both to serve "
                                                         "HTTPS, or neither for HTTP"});
       }
+      // A catalog that does not exist yet has no users either. Refusing before
+      // opening it leaves no empty database or new key file behind.
+      if (!list_routes) {
+        auto location = parse_database_url(context.global.db_url);
+        if (!location) return std::unexpected(location.error());
+        std::error_code error;
+        if (!std::filesystem::exists(location->sqlite_path, error) && !error) {
+          return std::unexpected(CommandError{
+              kExitUsage, "there is no catalog at " + location->sqlite_path +
+                              " yet, so nobody could log in; create it with an admin first, with the password on "
+                              "standard input:\n  " + kAddAdminCommand});
+        }
+      }
       auto store = open_catalog(context.global);
       if (!store) return std::unexpected(store.error());
       auto auth = open_auth_store(context.global);
@@ -103,8 +119,8 @@ void register_serve_command(CLI::App& app, CommandContext& context) {
       if (*users == 0) {
         return std::unexpected(CommandError{
             kExitUsage,
-            "the catalog has no users, so nobody could log in; create an admin first, with the password on "
-            "standard input:\n  printf '%s\\n' \"$PASSWORD\" | s3catalog user add admin --role admin"});
+            std::string("the catalog has no users, so nobody could log in; create an admin first, with the password "
+                        "on standard input:\n  ") + kAddAdminCommand});
       }
 
       auto port = server.bind();

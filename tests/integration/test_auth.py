@@ -461,12 +461,24 @@ class UserCommandTest(AuthServerTestCase):
 
 class ServeWithoutUsersTest(CatalogTestCase):
     def test_serve_refuses_and_names_the_command(self) -> None:
+        self.cli("source", "list", expect_status=0)  # creates the catalog, with no users
         result = self.cli("serve", "--listen", "127.0.0.1:0", timeout=30)
 
         self.assertEqual(result.returncode, 2, result.stderr)
         self.assertIn("no users", result.stderr)
         self.assertIn("s3catalog user add admin --role admin", result.stderr)
         self.assertEqual(result.stdout, "", "the server must not start listening")
+
+    def test_serve_without_a_catalog_creates_nothing(self) -> None:
+        result = self.cli("serve", "--listen", "127.0.0.1:0", timeout=30)
+
+        self.assertEqual(result.returncode, 2, result.stderr)
+        self.assertIn("there is no catalog at ", result.stderr)
+        self.assertIn(f"{self.db_path} yet", result.stderr)
+        self.assertIn("s3catalog user add admin --role admin", result.stderr)
+        self.assertEqual(result.stdout, "", "the server must not start listening")
+        self.assertEqual(sorted(path.name for path in self.root.rglob("*") if path.is_file()), [],
+                         "serve left files behind")
 
 
 class SecretsAtRestTest(AuthServerTestCase):
