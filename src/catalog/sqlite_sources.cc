@@ -24,7 +24,7 @@ StoreError invalid(std::string message) { return {StoreErrorKind::kInvalid, std:
 
 StoreError source_not_found(const std::string& name) {
   return {StoreErrorKind::kNotFound,
-          fmt::format("no source named {}; list the sources with: s3catalog source list", quote_for_message(name))};
+          fmt::format("no source named {}", quote_for_message(name))};
 }
 
 // A slug for URLs and the command line: [a-z0-9][a-z0-9_-]{0,62}.

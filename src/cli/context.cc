@@ -72,6 +72,11 @@ std::expected<std::unique_ptr<catalog::CatalogStore>, CommandError> open_catalog
 CommandError from_store_error(const catalog::StoreError& error) {
   const bool invalid_input = error.kind == catalog::StoreErrorKind::kInvalid ||
                              error.kind == catalog::StoreErrorKind::kAlreadyExists;
+  // The store words a missing source for every caller; the command line's
+  // own way to find the right name is added here.
+  if (error.kind == catalog::StoreErrorKind::kNotFound && error.message.starts_with("no source named ")) {
+    return CommandError{kExitFailed, error.message + "; list the sources with: s3catalog source list"};
+  }
   return CommandError{invalid_input ? kExitUsage : kExitFailed, error.message};
 }
 

@@ -212,7 +212,7 @@ class SourceCommandsTest(CatalogTestCase):
                 process = self.cli(*command)
                 self.assertEqual(process.returncode, 1, process.stderr)
                 self.assertEqual(process.stdout, "")
-                self.assertIn('"nope"', process.stderr)
+                self.assertIn('no source named "nope"; list the sources with: s3catalog source list', process.stderr)
 
     def test_remove_deletes_source(self) -> None:
         self.cli("source", "add", "gone", "--type", "s3", expect_status=0)

@@ -306,7 +306,8 @@ class SourcesTest(ServerTestCase):
         self.assertIsNone(blank.json["schedule"])
 
         self.assertEqual(self.server.call("DELETE", "/api/sources/prod").status, 204)
-        self.assert_error(self.server.call("GET", "/api/sources/prod"), 404)
+        missing = self.assert_error(self.server.call("GET", "/api/sources/prod"), 404)
+        self.assertEqual(missing["message"], 'no source named "prod"', "the API's message names no CLI command")
         self.assert_error(self.server.call("DELETE", "/api/sources/prod"), 404)
         self.assert_no_secret()
 
