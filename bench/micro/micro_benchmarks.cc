@@ -33,10 +33,11 @@ constexpr std::size_t kPageKeys = 1000;
 const std::string& realistic_page() {
   static const std::string page = [] {
     const auto keys = bench::KeySet::generate(kPageKeys);
+    const bench::KeyTexts texts(keys);
     bench::ListingQuery query;
     query.bucket = "bench";
     query.url_encoded = true;
-    return *bench::render_listing(keys, query);
+    return *bench::render_listing(keys, texts, query);
   }();
   return page;
 }
