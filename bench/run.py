@@ -10,8 +10,16 @@ request leaves the machine.
 
     bench/run.py                      # 1M keys, every tool that is installed
     bench/run.py --keys 10000000 --tools s3catalog,s3catalog-list,rclone
-    bench/run.py --latency-ms 30 --tools s3catalog,s3catalog-1stream,s3catalog-list,rclone
-    bench/run.py --quick              # 20k keys, s3catalog and one other tool
+    bench/run.py --latency-ms 30 --tools s3catalog,s3catalog-list-sharded,s3catalog-list
+    bench/run.py --quick              # 20k keys, s3catalog and the other quick tools
+    bench/run.py --targets            # every speed target, then the targets table
+    bench/run.py --targets-latency --keys 200000   # one part of --targets alone
+
+--targets runs four parts, each with its own flag: sync (1M keys), latency
+(1M keys behind 30 ms per request), large (10M-key extract, about 4 GB of
+catalog, deleted after) and catalog (s3bench-catalog build and query on 10M
+files, deleted after). It prints each part's table as it finishes, then the
+table of targets with the measured value and whether each is met.
 
 CPU and peak RSS come from wait4() on each tool's process, which is what GNU
 time -v reports.
@@ -32,10 +40,14 @@ REPO = Path(__file__).resolve().parent.parent
 BUCKET = "bench"
 ACCESS_KEY_ID = "AKIDBENCHMARK"
 SECRET_ACCESS_KEY = "benchmark-secret"
-ALL_TOOLS = ["s3catalog", "s3catalog-resync", "s3catalog-1stream", "s3catalog-list", "rclone", "aws-s3api",
-             "aws-s3-ls", "s3cmd"]
+ALL_TOOLS = ["s3catalog", "s3catalog-resync", "s3catalog-1stream", "s3catalog-list", "s3catalog-list-sharded",
+             "rclone", "aws-s3api", "aws-s3-ls", "s3cmd"]
 DEFAULT_TOOLS = ALL_TOOLS
-QUICK_TOOLS = ["s3catalog", "s3catalog-list", "rclone"]
+QUICK_TOOLS = ["s3catalog", "s3catalog-list", "s3catalog-list-sharded", "rclone"]
+# Requests in flight for s3bench-list --workers; the same as the default of
+# `s3catalog extract --max-requests`.
+DEFAULT_LIST_WORKERS = 16
+FIXTURE_THREADS = 256
 
 
 @dataclass
@@ -58,7 +70,10 @@ class Fixture:
     """The fixture server as a child process; stopped by its PID."""
 
     def __init__(self, binary, keys, latency_ms):
-        command = [str(binary), "--keys", str(keys), "--bucket", BUCKET]
+        # httplib serves each keep-alive connection on one thread, so the
+        # fixture needs a thread per client connection, or requests beyond
+        # its thread count wait for a free one.
+        command = [str(binary), "--keys", str(keys), "--bucket", BUCKET, "--threads", str(FIXTURE_THREADS)]
         if latency_ms:
             command += ["--latency-ms", str(latency_ms)]
         self.process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
@@ -200,11 +215,20 @@ class Runner:
             measured = run_measured(command, self.environment, output, self.fixture)
             listed = self.catalogued_files()
             notes.append(f"catalog {self.catalog.stat().st_size / 1e6:.0f} MB")
-        elif tool == "s3catalog-list":
+        elif tool in ("s3catalog-list", "s3catalog-list-sharded"):
             command = [str(self.arguments.list_binary), "--endpoint-url", self.fixture.url, "--bucket", BUCKET]
-            shown = "s3bench-list (s3 module: paginator and parser, no store)"
+            if tool == "s3catalog-list":
+                shown = "s3bench-list, one stream (client, paginator and parser, no store)"
+            else:
+                workers = self.arguments.list_workers
+                command += ["--workers", str(workers)]
+                shown = f"s3bench-list --workers {workers} (sharded listing, no store)"
             measured = run_measured(command, self.environment, output, self.fixture)
-            listed = int(output.read_text().split()[0].split("=")[1])
+            printed = dict(item.split("=", 1) for item in output.read_text().split())
+            listed = int(printed["objects"])
+            notes.append(f"{int(printed['requests']):,} requests")
+            if tool == "s3catalog-list-sharded":
+                notes.append(f"{int(printed['ranges']):,} key ranges")
         elif tool == "rclone":
             environment = dict(self.environment, RCLONE_CONFIG_FIXTURE_TYPE="s3",
                                RCLONE_CONFIG_FIXTURE_PROVIDER="Other",
@@ -267,13 +291,218 @@ def markdown_table(results, keys):
     return "\n".join(lines)
 
 
+def run_tools(arguments, keys, latency_ms, tools):
+    """Start a fixture of `keys` keys and measure each tool on it; return (results, table heading)."""
+    load_before = os.getloadavg()[0]
+    with tempfile.TemporaryDirectory(prefix="s3bench-", dir=arguments.work_dir) as work_text:
+        work = Path(work_text)
+        fixture = Fixture(arguments.fixture_binary, keys, latency_ms)
+        try:
+            runner = Runner(arguments, fixture, work)
+            results = []
+            for tool in tools:
+                print(f"run.py: running {tool} on {keys:,} keys", file=sys.stderr)
+                measurement = runner.measure(tool)
+                print(f"run.py: {tool}: {measurement.listed:,} keys in {measurement.wall_seconds:.2f} s",
+                      file=sys.stderr)
+                results.append(measurement)
+        finally:
+            fixture.stop()
+
+    latency = f", {latency_ms} ms per request" if latency_ms else ""
+    heading = (f"{keys:,} keys in one bucket{latency}, {os.cpu_count()} CPUs, "
+               f"load average {load_before:.1f} before and {os.getloadavg()[0]:.1f} after the run")
+    return results, heading
+
+
+def report_wrong_counts(results, keys):
+    """Print an error for each tool that did not list exactly `keys` keys; return how many did not."""
+    wrong = [m for m in results if m.listed != keys]
+    for m in wrong:
+        print(f"run.py: error: {m.tool} listed {m.listed:,} keys, expected {keys:,}", file=sys.stderr)
+    return len(wrong)
+
+
+# --targets: one part per group of targets. Each part starts its own fixture
+# (or none) and prints its table as it finishes; the targets table comes last.
+TARGET_PARTS = {
+    "sync": "--keys keys, no latency: extract, re-sync, listing one stream and sharded",
+    "latency": "--keys keys, --latency-ms per request: sharded extract, sharded and one-stream listing",
+    "large": "--large-keys keys, no latency: extract (objects/s and peak RSS); the catalog is deleted after",
+    "catalog": "s3bench-catalog build and query on --large-keys files; the catalog is deleted after",
+}
+
+
+@dataclass
+class CatalogQueries:
+    files: int
+    build_seconds: float
+    build_output: str
+    p95_by_query: dict
+    table: str
+
+
+def run_catalog_part(arguments, files):
+    """Build a catalog of `files` generated files with s3bench-catalog, time its queries, delete it."""
+    with tempfile.TemporaryDirectory(prefix="s3bench-catalog-", dir=arguments.work_dir) as work_text:
+        database = Path(work_text) / "catalog.db"
+        build = [str(arguments.catalog_binary), "build", "--db", str(database), "--files", str(files)]
+        print(f"run.py: building a catalog of {files:,} files", file=sys.stderr)
+        started = time.monotonic()
+        built = subprocess.run(build, capture_output=True, text=True)
+        build_seconds = time.monotonic() - started
+        if built.returncode != 0:
+            raise SystemExit(f"run.py: {' '.join(build)} exited with {built.returncode}:\n{built.stderr}")
+        size_mb = sum(path.stat().st_size for path in database.parent.glob("catalog.db*")) / 1e6
+
+        query = [str(arguments.catalog_binary), "query", "--db", str(database), "--files", str(files),
+                 "--rounds", str(arguments.catalog_rounds)]
+        print(f"run.py: timing catalog queries ({arguments.catalog_rounds} rounds)", file=sys.stderr)
+        queried = subprocess.run(query, capture_output=True, text=True)
+        if queried.returncode != 0:
+            raise SystemExit(f"run.py: {' '.join(query)} exited with {queried.returncode}:\n{queried.stderr}")
+
+    # Rows of s3bench-catalog's table: | query | p50 ms | p95 ms | max ms |
+    p95_by_query = {}
+    for line in queried.stdout.splitlines():
+        cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
+        if len(cells) == 4 and cells[2].replace(".", "", 1).isdigit():
+            p95_by_query[cells[0]] = float(cells[2])
+    if not p95_by_query:
+        raise SystemExit(f"run.py: found no query timings in the output of s3bench-catalog query:\n{queried.stdout}")
+    summary = built.stdout.strip() + f"; catalog {size_mb:,.0f} MB; the build took {build_seconds:.1f} s in all"
+    return CatalogQueries(files, build_seconds, summary, p95_by_query, queried.stdout.strip())
+
+
+def find(results, tool):
+    return next((m for m in results if m.tool == tool), None)
+
+
+def verdict(met):
+    return "met" if met else "**not met**"
+
+
+def targets_table(arguments, sync, latency, large, catalog):
+    """Return the Markdown table of the speed targets from the parts that ran."""
+    rows = []
+    not_run = "not run"
+
+    extract = find(sync, "s3catalog")
+    if extract:
+        rows.append((f"{arguments.keys:,} keys end to end into SQLite: >= 300,000 objects/s wall",
+                     f"{extract.objects_per_second:,.0f} objects/s ({extract.wall_seconds:.2f} s, "
+                     f"{extract.cpu_seconds:.2f} CPU s)", verdict(extract.objects_per_second >= 300_000)))
+    else:
+        rows.append(("keys end to end into SQLite: >= 300,000 objects/s wall", not_run, not_run))
+
+    sharded = find(sync, "s3catalog-list-sharded")
+    one_stream = find(sync, "s3catalog-list")
+    if sharded:
+        stream = f"; one stream {one_stream.objects_per_second:,.0f} objects/s" if one_stream else ""
+        rows.append(("listing and parsing only: >= 1,000,000 objects/s",
+                     f"{sharded.objects_per_second:,.0f} objects/s sharded ({sharded.wall_seconds:.2f} s){stream}",
+                     verdict(sharded.objects_per_second >= 1_000_000)))
+    else:
+        rows.append(("listing and parsing only: >= 1,000,000 objects/s", not_run, not_run))
+
+    large_extract = find(large, "s3catalog")
+    if extract and large_extract:
+        rows.append(("peak RSS of the extract flat, <= 100 MB at 1M and 10M keys",
+                     f"{extract.peak_rss_mb:.0f} MB at {extract.listed:,} keys, {large_extract.peak_rss_mb:.0f} MB "
+                     f"at {large_extract.listed:,} keys",
+                     verdict(max(extract.peak_rss_mb, large_extract.peak_rss_mb) <= 100)))
+    else:
+        rows.append(("peak RSS of the extract flat, <= 100 MB at 1M and 10M keys", not_run, not_run))
+    if large_extract:
+        rows.append((f"{large_extract.listed:,} keys end to end (no target; for the record)",
+                     f"{large_extract.objects_per_second:,.0f} objects/s ({large_extract.wall_seconds:.1f} s, "
+                     f"{large_extract.cpu_seconds:.1f} CPU s)", "-"))
+
+    stream = find(latency, "s3catalog-list")
+    for tool, label in (("s3catalog-list-sharded", "sharded listing only"), ("s3catalog", "sharded extract")):
+        measured = find(latency, tool)
+        target = f"{arguments.latency_ms} ms per request, {label}: >= 10x one sequential listing stream"
+        if measured and stream:
+            speedup = stream.wall_seconds / measured.wall_seconds
+            rows.append((target, f"{speedup:.1f}x ({measured.wall_seconds:.2f} s against {stream.wall_seconds:.2f} s)",
+                         verdict(speedup >= 10)))
+        else:
+            rows.append((target, not_run, not_run))
+
+    if catalog:
+        worst = max(catalog.p95_by_query, key=catalog.p95_by_query.get)
+        slow = [name for name, p95 in catalog.p95_by_query.items() if p95 >= 50]
+        measured = f"worst p95 {catalog.p95_by_query[worst]:.2f} ms ({worst})"
+        if slow:
+            measured += f"; at or over 50 ms: {', '.join(slow)}"
+        rows.append((f"browse and search on {catalog.files:,} files: p95 < 50 ms", measured, verdict(not slow)))
+    else:
+        rows.append(("browse and search on 10M files: p95 < 50 ms", not_run, not_run))
+
+    resync = find(sync, "s3catalog-resync")
+    if extract and resync:
+        rows.append(("re-sync of an unchanged bucket no slower than the first sync",
+                     f"{resync.wall_seconds:.2f} s and {resync.cpu_seconds:.2f} CPU s against "
+                     f"{extract.wall_seconds:.2f} s and {extract.cpu_seconds:.2f} CPU s",
+                     verdict(resync.wall_seconds <= extract.wall_seconds)))
+    else:
+        rows.append(("re-sync of an unchanged bucket no slower than the first sync", not_run, not_run))
+
+    lines = ["| target | measured | result |", "| --- | --- | --- |"]
+    lines += [f"| {target} | {measured} | {result} |" for target, measured, result in rows]
+    return "\n".join(lines)
+
+
+def run_targets(arguments):
+    """Run the selected parts of --targets and print each part's table, then the targets table."""
+    started = time.monotonic()
+    failures = 0
+    sync = latency = large = []
+    catalog = None
+
+    if "sync" in arguments.parts:
+        tools = ["s3catalog", "s3catalog-resync", "s3catalog-list", "s3catalog-list-sharded"]
+        sync, heading = run_tools(arguments, arguments.keys, 0, tools)
+        print(f"## No latency\n\n{heading}\n\n{markdown_table(sync, arguments.keys)}\n", flush=True)
+        failures += report_wrong_counts(sync, arguments.keys)
+    if "latency" in arguments.parts:
+        tools = ["s3catalog", "s3catalog-list-sharded", "s3catalog-list"]
+        latency, heading = run_tools(arguments, arguments.keys, arguments.latency_ms, tools)
+        print(f"## Latency\n\n{heading}\n\n{markdown_table(latency, arguments.keys)}\n", flush=True)
+        failures += report_wrong_counts(latency, arguments.keys)
+    if "large" in arguments.parts:
+        large, heading = run_tools(arguments, arguments.large_keys, 0, ["s3catalog"])
+        print(f"## Large bucket\n\n{heading}\n\n{markdown_table(large, arguments.large_keys)}\n", flush=True)
+        failures += report_wrong_counts(large, arguments.large_keys)
+    if "catalog" in arguments.parts:
+        catalog = run_catalog_part(arguments, arguments.large_keys)
+        print(f"## Catalog queries\n\n{catalog.build_output}\n\n{catalog.table}\n", flush=True)
+
+    print(f"## Targets\n\n{targets_table(arguments, sync, latency, large, catalog)}\n")
+    print(f"run.py: --targets took {time.monotonic() - started:.0f} s", file=sys.stderr)
+    return 1 if failures else 0
+
+
 def parse_arguments():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--keys", type=int, default=1_000_000, help="keys in the bucket (default 1000000)")
-    parser.add_argument("--latency-ms", type=int, default=0, help="delay the fixture adds to each request, in ms")
+    parser.add_argument("--latency-ms", type=int, default=None,
+                        help="delay the fixture adds to each request, in ms (default 0, and 30 for --targets)")
     parser.add_argument("--tools", help=f"comma-separated subset of {','.join(ALL_TOOLS)} (default: all installed)")
     parser.add_argument("--quick", action="store_true",
                         help="20000 keys with s3catalog, the listing-only client and rclone (for CI)")
+    parser.add_argument("--list-workers", type=int, default=DEFAULT_LIST_WORKERS,
+                        help=f"requests in flight for s3catalog-list-sharded (default {DEFAULT_LIST_WORKERS})")
+    targets = parser.add_argument_group(
+        "targets", "Measure every speed target in one run and print the targets table. --targets runs every "
+        "part; a part flag runs only the parts named.")
+    targets.add_argument("--targets", action="store_true", help="run every part below")
+    for part, description in TARGET_PARTS.items():
+        targets.add_argument(f"--targets-{part}", action="store_true", help=description)
+    targets.add_argument("--large-keys", type=int, default=10_000_000,
+                         help="keys (and catalog files) for the large parts (default 10000000)")
+    targets.add_argument("--catalog-rounds", type=int, default=20,
+                         help="rounds per query for s3bench-catalog query (default 20)")
     parser.add_argument("--build-dir", default=str(REPO / "build"), help="CMake build folder (default build/)")
     parser.add_argument("--work-dir", help="folder for the catalog and outputs (default: a new temporary one)")
     arguments = parser.parse_args()
@@ -282,6 +511,13 @@ def parse_arguments():
     arguments.s3catalog = os.environ.get("S3CATALOG_BIN") or str(build / "src" / "cli" / "s3catalog")
     arguments.fixture_binary = build / "bench" / "s3bench-fixture"
     arguments.list_binary = build / "bench" / "s3bench-list"
+    arguments.catalog_binary = build / "bench" / "s3bench-catalog"
+    arguments.parts = [part for part in TARGET_PARTS
+                       if arguments.targets or getattr(arguments, f"targets_{part}")]
+    if arguments.latency_ms is None:
+        arguments.latency_ms = 30 if arguments.parts else 0
+    if arguments.parts and (arguments.quick or arguments.tools):
+        parser.error("--targets and its parts choose their own tools; drop --quick and --tools")
     if arguments.quick:
         arguments.keys = 20_000 if arguments.keys == 1_000_000 else arguments.keys
         requested = arguments.tools.split(",") if arguments.tools else QUICK_TOOLS
@@ -293,6 +529,9 @@ def parse_arguments():
 
 def main():
     arguments = parse_arguments()
+    if arguments.parts:
+        return run_targets(arguments)
+
     missing = [tool for tool in arguments.tool_list if not tool_available(tool)]
     if missing and (arguments.quick or arguments.tools):
         raise SystemExit(f"run.py: not installed: {', '.join(missing)} (apt-get install rclone awscli s3cmd)")
@@ -300,30 +539,10 @@ def main():
     for tool in missing:
         print(f"run.py: skipping {tool}: not installed", file=sys.stderr)
 
-    load_before = os.getloadavg()[0]
-    with tempfile.TemporaryDirectory(prefix="s3bench-", dir=arguments.work_dir) as work_text:
-        work = Path(work_text)
-        fixture = Fixture(arguments.fixture_binary, arguments.keys, arguments.latency_ms)
-        try:
-            runner = Runner(arguments, fixture, work)
-            results = []
-            for tool in tools:
-                print(f"run.py: running {tool} on {arguments.keys:,} keys", file=sys.stderr)
-                measurement = runner.measure(tool)
-                print(f"run.py: {tool}: {measurement.listed:,} keys in {measurement.wall_seconds:.2f} s",
-                      file=sys.stderr)
-                results.append(measurement)
-        finally:
-            fixture.stop()
-
-    latency = f", {arguments.latency_ms} ms per request" if arguments.latency_ms else ""
-    print(f"{arguments.keys:,} keys in one bucket{latency}, {os.cpu_count()} CPUs, "
-          f"load average {load_before:.1f} before and {os.getloadavg()[0]:.1f} after the run\n")
+    results, heading = run_tools(arguments, arguments.keys, arguments.latency_ms, tools)
+    print(f"{heading}\n")
     print(markdown_table(results, arguments.keys))
-    wrong = [m for m in results if m.listed != arguments.keys]
-    for m in wrong:
-        print(f"run.py: error: {m.tool} listed {m.listed:,} keys, expected {arguments.keys:,}", file=sys.stderr)
-    return 1 if wrong else 0
+    return 1 if report_wrong_counts(results, arguments.keys) else 0
 
 
 if __name__ == "__main__":
