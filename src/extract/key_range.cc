@@ -1,6 +1,7 @@
 #include "extract/key_range.h"
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
 #include <iterator>
 
@@ -142,10 +143,10 @@ std::optional<Interpolation> make_interpolation(const std::u32string& prefix, co
   // the prefix is common.
   const std::size_t shared = last ? common_length(after, *last) : common_length(after, prefix);
   if (shared < prefix.size()) return std::nullopt;
-  if (alphabet.points.empty()) return std::nullopt;
+  if (alphabet.points().empty()) return std::nullopt;
   interpolation.common = after.substr(0, shared);
-  interpolation.points = &alphabet.points;
-  interpolation.base = static_cast<Number>(alphabet.points.size()) + 1;
+  interpolation.points = &alphabet.points();
+  interpolation.base = static_cast<Number>(alphabet.points().size()) + 1;
   // As many digits as fit in 120 bits, so (value + value) cannot overflow.
   const double bits_per_digit = std::log2(static_cast<double>(interpolation.base));
   interpolation.digits = std::clamp(static_cast<int>(120.0 / bits_per_digit), 1, 24);
@@ -163,21 +164,52 @@ std::optional<std::u32string> successor(std::u32string text) {
 }  // namespace
 
 void KeyAlphabet::add(std::string_view key) {
+  // One pass collects the ASCII bytes as bits. A key with a byte >= 0x80
+  // takes the decoding path, which also drops the key if it is invalid UTF-8.
+  std::uint64_t bits[2] = {0, 0};
+  unsigned char any_byte = 0;
+  for (const char character : key) {
+    const auto byte = static_cast<unsigned char>(character);
+    any_byte |= byte;
+    bits[(byte >> 6) & 1] |= std::uint64_t{1} << (byte & 63);
+  }
+  if ((any_byte & 0x80) == 0) {
+    bits[0] &= ~std::uint64_t{1};  // NUL cannot be written in a split point, which must be a valid key.
+    for (int half = 0; half < 2; ++half) {
+      for (std::uint64_t fresh = bits[half] & ~ascii_seen_[half]; fresh != 0; fresh &= fresh - 1) {
+        insert(static_cast<char32_t>(64 * half + std::countr_zero(fresh)));
+      }
+    }
+    return;
+  }
+
   const auto decoded = decode_utf8(key);
   if (!decoded) return;
   for (const char32_t point : *decoded) {
-    // NUL cannot be written in a split point, which must be a valid key.
-    if (point == 0) continue;
-    const auto at = std::lower_bound(points.begin(), points.end(), point);
-    if (at == points.end() || *at != point) points.insert(at, point);
+    if (point != 0) insert(point);
   }
 }
 
+void KeyAlphabet::insert(char32_t point) {
+  if (point < 128) {
+    std::uint64_t& word = ascii_seen_[point >> 6];
+    const std::uint64_t bit = std::uint64_t{1} << (point & 63);
+    if ((word & bit) != 0) return;
+    word |= bit;
+  }
+  const auto at = std::lower_bound(points_.begin(), points_.end(), point);
+  if (at == points_.end() || *at != point) points_.insert(at, point);
+}
+
 void KeyAlphabet::merge(const KeyAlphabet& other) {
+  if (std::includes(points_.begin(), points_.end(), other.points_.begin(), other.points_.end())) return;
   std::vector<char32_t> merged;
-  merged.reserve(points.size() + other.points.size());
-  std::set_union(points.begin(), points.end(), other.points.begin(), other.points.end(), std::back_inserter(merged));
-  points = std::move(merged);
+  merged.reserve(points_.size() + other.points_.size());
+  std::set_union(points_.begin(), points_.end(), other.points_.begin(), other.points_.end(),
+                 std::back_inserter(merged));
+  points_ = std::move(merged);
+  ascii_seen_[0] |= other.ascii_seen_[0];
+  ascii_seen_[1] |= other.ascii_seen_[1];
 }
 
 std::optional<std::string> split_key(const std::string& prefix, const std::string& after,

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -17,13 +18,23 @@ namespace s3cat::extract {
 // The code points seen in keys so far. Splitting interpolates over their
 // ranks, not their values, so keys of digits and ASCII letters get split
 // points of the same characters even when a few keys contain emoji.
-struct KeyAlphabet {
-  std::vector<char32_t> points;  // sorted, distinct
-
-  // Adds every code point of `key`; ignores invalid UTF-8.
+class KeyAlphabet {
+ public:
+  // Adds every code point of `key` except NUL; ignores invalid UTF-8.
   void add(std::string_view key);
   // Adds every code point of `other`.
   void merge(const KeyAlphabet& other);
+
+  // Sorted and distinct.
+  const std::vector<char32_t>& points() const { return points_; }
+
+ private:
+  void insert(char32_t point);
+
+  std::vector<char32_t> points_;
+  // Bit c of ascii_seen_[c / 64] is set when ASCII code point c is in
+  // points_, so an ASCII key that brings nothing new is a scan of its bytes.
+  std::uint64_t ascii_seen_[2] = {0, 0};
 };
 
 // Returns a key s with after < s, and s < last when `last` is given, roughly

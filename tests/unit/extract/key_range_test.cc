@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <random>
+#include <string_view>
 
 namespace s3cat::extract {
 namespace {
@@ -51,9 +52,46 @@ TEST(SplitKey, UsesOnlySeenCodePoints) {
 
 TEST(KeyAlphabet, KeepsSortedDistinctCodePoints) {
   KeyAlphabet alphabet = alphabet_of({"ba", "ab\xC3\xA9"});
-  EXPECT_EQ(alphabet.points, (std::vector<char32_t>{U'a', U'b', U'\u00E9'}));
+  EXPECT_EQ(alphabet.points(), (std::vector<char32_t>{U'a', U'b', U'\u00E9'}));
   alphabet.merge(alphabet_of({"c", "a"}));
-  EXPECT_EQ(alphabet.points, (std::vector<char32_t>{U'a', U'b', U'c', U'\u00E9'}));
+  EXPECT_EQ(alphabet.points(), (std::vector<char32_t>{U'a', U'b', U'c', U'\u00E9'}));
+}
+
+TEST(KeyAlphabet, IgnoresInvalidUtf8Key) {
+  KeyAlphabet alphabet;
+  alphabet.add("xy\xC3");  // a lead byte without its continuation byte
+  alphabet.add("q\x80");
+  EXPECT_TRUE(alphabet.points().empty());
+  alphabet.add("b");
+  EXPECT_EQ(alphabet.points(), (std::vector<char32_t>{U'b'}));
+}
+
+TEST(KeyAlphabet, SkipsNul) {
+  KeyAlphabet alphabet;
+  alphabet.add(std::string_view("a\0b", 3));
+  alphabet.add(std::string_view("\0\xC3\xA9", 3));
+  EXPECT_EQ(alphabet.points(), (std::vector<char32_t>{U'a', U'b', U'\u00E9'}));
+}
+
+TEST(KeyAlphabet, AsciiAndDecodedPathsAgree) {
+  // The same code points arrive once through ASCII keys and once inside
+  // keys with non-ASCII bytes; each must be stored once.
+  KeyAlphabet alphabet;
+  alphabet.add("~a/");
+  alphabet.add("a\xC3\xA9~/z");
+  alphabet.add("\x7F z");
+  KeyAlphabet other = alphabet_of({"z\xF0\x9F\x98\x80", "!"});
+  alphabet.merge(other);
+  alphabet.add("!a");
+  EXPECT_EQ(alphabet.points(),
+            (std::vector<char32_t>{U' ', U'!', U'/', U'a', U'z', U'~', U'\x7F', U'\u00E9', U'\U0001F600'}));
+}
+
+TEST(KeyAlphabet, MergeAddsAsciiSeenByOther) {
+  KeyAlphabet alphabet = alphabet_of({"ab"});
+  alphabet.merge(alphabet_of({"cd"}));
+  alphabet.add("dcba");
+  EXPECT_EQ(alphabet.points(), (std::vector<char32_t>{U'a', U'b', U'c', U'd'}));
 }
 
 TEST(SplitKey, StaysInsidePrefixWithoutUpperBound) {
