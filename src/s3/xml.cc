@@ -4,15 +4,25 @@
 #include <pugixml.hpp>
 
 #include <algorithm>
+#include <bit>
 #include <charconv>
 #include <chrono>
 #include <cstdint>
+#include <cstring>
 #include <optional>
 #include <string_view>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
+#include "s3/list_objects_parsers.h"
 
 namespace s3cat::s3 {
 namespace {
+
+using detail::parse_number;
+using detail::trim;
 
 constexpr char kListObjectsOperation[] = "ListObjectsV2";
 constexpr char kListBucketsOperation[] = "ListBuckets";
@@ -31,34 +41,10 @@ S3Error malformed(const char* operation, const std::string& detail) {
   return error;
 }
 
-// XML 1.0 forbids raw bytes below 0x20 other than tab, LF and CR. S3 sends
-// them inside keys when the client did not ask for encoding-type=url, and a
-// lenient parser would then hand out keys that differ from the stored ones.
-bool is_forbidden_control_byte(unsigned char byte) {
-  return byte < 0x20 && byte != '\t' && byte != '\n' && byte != '\r';
-}
-
-std::optional<std::size_t> find_forbidden_control_byte(const std::string& body) {
-  // Most bodies have none, so each block is first tested without branches
-  // (which the compiler can vectorise), and only a flagged block is searched.
-  constexpr std::size_t kBlock = 4096;
-  const auto* bytes = reinterpret_cast<const unsigned char*>(body.data());
-  for (std::size_t start = 0; start < body.size(); start += kBlock) {
-    const std::size_t end = std::min(body.size(), start + kBlock);
-    bool flagged = false;
-    for (std::size_t i = start; i < end; ++i) flagged |= is_forbidden_control_byte(bytes[i]);
-    if (!flagged) continue;
-    for (std::size_t i = start; i < end; ++i) {
-      if (is_forbidden_control_byte(bytes[i])) return i;
-    }
-  }
-  return std::nullopt;
-}
-
 // Parses body into document and returns its root element, checked by name.
 Result<pugi::xml_node> load_document(pugi::xml_document& document, const std::string& body,
                                      std::string_view root_name, const char* operation) {
-  if (const auto offset = find_forbidden_control_byte(body)) {
+  if (const auto offset = detail::find_forbidden_control_byte(body)) {
     return std::unexpected(malformed(
         operation, fmt::format("control character 0x{:02X} at byte {}", static_cast<unsigned char>(body[*offset]),
                                *offset)));
@@ -93,84 +79,27 @@ std::string child_text(const pugi::xml_node& parent, const char* name) {
   return child ? element_text(child) : std::string();
 }
 
-std::string_view trim(std::string_view value) {
-  const auto first = value.find_first_not_of(" \t\r\n");
-  if (first == std::string_view::npos) return {};
-  const auto last = value.find_last_not_of(" \t\r\n");
-  return value.substr(first, last - first + 1);
-}
-
-template <typename Number>
-bool parse_number(std::string_view text, Number& value) {
-  text = trim(text);
-  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
-  return error == std::errc() && end == text.data() + text.size() && !text.empty();
-}
-
 // Returns true for "true", false for "false" or an absent element, and an
 // error for anything else.
 Result<bool> parse_flag(const pugi::xml_node& parent, const char* name, const char* operation) {
   const pugi::xml_node child = parent.child(name);
   if (!child) return false;
   const std::string raw = element_text(child);
-  const std::string_view text = trim(raw);
-  if (text == "true" || text == "True" || text == "TRUE") return true;
-  if (text == "false" || text == "False" || text == "FALSE") return false;
-  return std::unexpected(malformed(operation, fmt::format("<{}> is '{}', expected true or false", name, text)));
-}
-
-int hex_digit(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  return -1;
+  if (const auto flag = detail::parse_flag_text(raw)) return *flag;
+  return std::unexpected(
+      malformed(operation, fmt::format("<{}> is '{}', expected true or false", name, trim(raw))));
 }
 
 // Decodes a key or prefix of a listing that declared EncodingType url. %XX
 // becomes the byte and '+' a space, because S3 encodes a space as '+' (form
-// encoding) and a literal '+' as %2B. Text without either is moved through.
+// encoding) and a literal '+' as %2B.
 Result<std::string> decode_listed_name(std::string encoded, const char* field) {
-  const bool plain = std::none_of(encoded.begin(), encoded.end(), [](char c) { return c == '%' || c == '+'; });
-  if (plain) return encoded;
-
-  // Decoding never lengthens the text, so it is written in place.
-  std::size_t out = 0;
-  for (std::size_t i = 0; i < encoded.size(); ++i, ++out) {
-    const char c = encoded[i];
-    if (c == '+') {
-      encoded[out] = ' ';
-    } else if (c != '%') {
-      encoded[out] = c;
-    } else {
-      const int high = i + 2 < encoded.size() ? hex_digit(encoded[i + 1]) : -1;
-      const int low = high >= 0 ? hex_digit(encoded[i + 2]) : -1;
-      if (low < 0) {
-        // Bytes before `out` are already decoded, so name the field's value from `i` on.
-        return std::unexpected(malformed(kListObjectsOperation,
-                                         fmt::format("<{}> is not valid percent-encoding at '{}'", field,
-                                                     std::string_view(encoded).substr(i))));
-      }
-      encoded[out] = static_cast<char>(high * 16 + low);
-      i += 2;
-    }
+  if (const auto invalid = detail::url_decode_in_place(encoded)) {
+    return std::unexpected(malformed(kListObjectsOperation,
+                                     fmt::format("<{}> is not valid percent-encoding at '{}'", field,
+                                                 std::string_view(encoded).substr(*invalid))));
   }
-  encoded.resize(out);
   return encoded;
-}
-
-// S3 sends ETags in quotes, as "&quot;abc&quot;" in the XML; some servers
-// escape the entity twice, which leaves a literal "&quot;" after parsing.
-std::string strip_etag_quotes(std::string etag) {
-  constexpr std::string_view kEntity = "&quot;";
-  if (etag.size() >= 2 * kEntity.size() && etag.starts_with(kEntity) && etag.ends_with(kEntity)) {
-    etag.erase(etag.size() - kEntity.size());
-    etag.erase(0, kEntity.size());
-  }
-  if (etag.size() >= 2 && etag.front() == '"' && etag.back() == '"') {
-    etag.pop_back();
-    etag.erase(0, 1);
-  }
-  return etag;
 }
 
 // The first child element of <Contents> with each name the parser reads,
@@ -231,7 +160,7 @@ Result<ObjectInfo> parse_object(const pugi::xml_node& contents, bool url_encoded
   }
 
   object.last_modified = normalize_timestamp(optional_text(fields.last_modified));
-  object.etag = strip_etag_quotes(optional_text(fields.etag));
+  object.etag = std::string(detail::strip_etag_quotes(optional_text(fields.etag)));
   object.storage_class = optional_text(fields.storage_class);
   object.checksum_algorithm = optional_text(fields.checksum_algorithm);
   return object;
@@ -410,6 +339,13 @@ std::string excerpt(const std::string& body) {
 }  // namespace
 
 Result<ListObjectsPage> parse_list_objects(const std::string& body) {
+  if (auto page = detail::scan_list_objects(body)) return std::move(*page);
+  return detail::parse_list_objects_dom(body);
+}
+
+namespace detail {
+
+Result<ListObjectsPage> parse_list_objects_dom(const std::string& body) {
   pugi::xml_document document;
   auto root = load_document(document, body, "ListBucketResult", kListObjectsOperation);
   if (!root) return std::unexpected(root.error());
@@ -454,6 +390,107 @@ Result<ListObjectsPage> parse_list_objects(const std::string& body) {
   }
   return page;
 }
+
+std::optional<std::size_t> find_forbidden_control_byte(std::string_view body) {
+  // XML 1.0 forbids raw bytes below 0x20 other than tab, LF and CR. S3 sends
+  // them inside keys when the client did not ask for encoding-type=url, and a
+  // lenient parser would then hand out keys that differ from the stored ones.
+  const auto forbidden = [](unsigned char byte) { return byte < 0x20 && byte != '\t' && byte != '\n' && byte != '\r'; };
+  const auto* bytes = reinterpret_cast<const unsigned char*>(body.data());
+  std::size_t i = 0;
+
+#if defined(__SSE2__)
+  // Every body is scanned, so 16 bytes are tested at a time: a byte is
+  // flagged when min(byte, 0x1F) == byte and it is not tab, LF or CR.
+  const __m128i max_control = _mm_set1_epi8(0x1F);
+  const __m128i tab = _mm_set1_epi8('\t');
+  const __m128i line_feed = _mm_set1_epi8('\n');
+  const __m128i carriage_return = _mm_set1_epi8('\r');
+  for (; i + 16 <= body.size(); i += 16) {
+    const __m128i block = _mm_loadu_si128(reinterpret_cast<const __m128i*>(bytes + i));
+    const __m128i control = _mm_cmpeq_epi8(_mm_min_epu8(block, max_control), block);
+    const __m128i allowed = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(block, tab), _mm_cmpeq_epi8(block, line_feed)),
+                                         _mm_cmpeq_epi8(block, carriage_return));
+    const int flagged = _mm_movemask_epi8(_mm_andnot_si128(allowed, control));
+    if (flagged != 0) return i + static_cast<std::size_t>(std::countr_zero(static_cast<unsigned>(flagged)));
+  }
+#endif
+
+  for (; i < body.size(); ++i) {
+    if (forbidden(bytes[i])) return i;
+  }
+  return std::nullopt;
+}
+
+namespace {
+
+int hex_digit(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  return -1;
+}
+
+}  // namespace
+
+std::optional<std::size_t> url_decode_in_place(std::string& text) {
+  char* const data = text.data();
+  char* const end = data + text.size();
+  char* special = const_cast<char*>(find_either(data, end, '%', '+'));
+  if (special == end) return std::nullopt;
+
+  // Decoding never lengthens the text, so it is written in place: the runs
+  // between escapes are moved down, and each escape becomes one byte.
+  char* out = special;
+  while (special != end) {
+    if (*special == '+') {
+      *out++ = ' ';
+      ++special;
+    } else {
+      const std::size_t offset = static_cast<std::size_t>(special - data);
+      const int high = end - special > 2 ? hex_digit(special[1]) : -1;
+      const int low = high >= 0 ? hex_digit(special[2]) : -1;
+      if (low < 0) return offset;
+      *out++ = static_cast<char>(high * 16 + low);
+      special += 3;
+    }
+    char* next = const_cast<char*>(find_either(special, end, '%', '+'));
+    std::memmove(out, special, static_cast<std::size_t>(next - special));
+    out += next - special;
+    special = next;
+  }
+  text.resize(static_cast<std::size_t>(out - data));
+  return std::nullopt;
+}
+
+std::string_view strip_etag_quotes(std::string_view etag) {
+  constexpr std::string_view kEntity = "&quot;";
+  if (etag.size() >= 2 * kEntity.size() && etag.starts_with(kEntity) && etag.ends_with(kEntity)) {
+    etag.remove_suffix(kEntity.size());
+    etag.remove_prefix(kEntity.size());
+  }
+  if (etag.size() >= 2 && etag.front() == '"' && etag.back() == '"') {
+    etag.remove_suffix(1);
+    etag.remove_prefix(1);
+  }
+  return etag;
+}
+
+std::string_view trim(std::string_view value) {
+  const auto first = value.find_first_not_of(" \t\r\n");
+  if (first == std::string_view::npos) return {};
+  const auto last = value.find_last_not_of(" \t\r\n");
+  return value.substr(first, last - first + 1);
+}
+
+std::optional<bool> parse_flag_text(std::string_view text) {
+  text = trim(text);
+  if (text == "true" || text == "True" || text == "TRUE") return true;
+  if (text == "false" || text == "False" || text == "FALSE") return false;
+  return std::nullopt;
+}
+
+}  // namespace detail
 
 Result<ListBucketsPage> parse_list_buckets(const std::string& body) {
   pugi::xml_document document;
@@ -539,6 +576,11 @@ std::optional<std::string> normalize_utc_fast(std::string_view text) {
 }
 
 }  // namespace
+
+std::string detail::normalize_timestamp_text(std::string_view value) {
+  if (auto fast = normalize_utc_fast(value)) return std::move(*fast);
+  return normalize_timestamp(std::string(value));
+}
 
 std::string normalize_timestamp(const std::string& value) {
   if (auto fast = normalize_utc_fast(value)) return std::move(*fast);

@@ -17,6 +17,8 @@ namespace s3cat::s3 {
 // space as '+' and a literal '+' as %2B. Raw control characters other than tab,
 // CR and LF, malformed XML, a missing root element or an invalid number is a
 // kService error (operation "ListObjectsV2"). CR and LF in keys stay as sent.
+// Pages in the shape S3 sends are read by a single-pass scanner, and every
+// other body by pugixml's DOM, with the same results (list_objects_parsers.h).
 Result<ListObjectsPage> parse_list_objects(const std::string& body);
 
 // Parses a ListAllMyBucketsResult.
