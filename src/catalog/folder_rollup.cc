@@ -21,25 +21,30 @@ void FolderRollupBuilder::add(std::string_view key, std::uint64_t size, std::str
                               bool is_marker) {
   // Keys under one folder are contiguous in byte order, so a folder that
   // does not contain this key contains no later key either.
-  while (!open_.empty() && !key.starts_with(open_.back().path)) close_innermost();
+  while (!open_.empty() && !key.starts_with(open_.back().folder.path)) close_innermost();
 
-  const std::size_t deepest = open_.empty() ? 0 : open_.back().path.size();
+  const std::size_t deepest = open_.empty() ? 0 : open_.back().folder.path.size();
   for (std::size_t slash = key.find('/', deepest); slash != std::string_view::npos;
        slash = key.find('/', slash + 1)) {
-    FolderEntry folder;
-    folder.bucket = bucket_;
-    folder.path = std::string(key.substr(0, slash + 1));
-    open_.push_back(std::move(folder));
+    FolderRollup rollup;
+    rollup.folder.bucket = bucket_;
+    rollup.folder.path = std::string(key.substr(0, slash + 1));
+    open_.push_back(std::move(rollup));
   }
 
   if (is_marker) return;
   ++file_count_;
   total_bytes_ += size;
   merge_newest(newest_modified_, last_modified);
-  if (open_.empty()) return;
+  if (open_.empty()) {
+    ++direct_file_count_;
+    return;
+  }
 
-  // Counts go to the innermost folder and move up when it closes.
-  FolderEntry& innermost = open_.back();
+  // The innermost open folder is the key up to its last '/', so the file is
+  // directly in it. Counts go there and move up when it closes.
+  ++open_.back().direct_file_count;
+  FolderEntry& innermost = open_.back().folder;
   ++innermost.file_count;
   innermost.total_bytes += size;
   merge_newest(innermost.newest_modified, last_modified);
@@ -50,16 +55,17 @@ void FolderRollupBuilder::finish() {
 }
 
 void FolderRollupBuilder::close_innermost() {
-  FolderEntry folder = std::move(open_.back());
+  FolderRollup rollup = std::move(open_.back());
   open_.pop_back();
+  const FolderEntry& folder = rollup.folder;
   if (!open_.empty()) {
-    FolderEntry& parent = open_.back();
+    FolderEntry& parent = open_.back().folder;
     parent.file_count += folder.file_count;
     parent.total_bytes += folder.total_bytes;
     merge_newest(parent.newest_modified, folder.newest_modified);
   }
-  std::string parent = parent_folder(folder.path);
-  closed_.push_back(FolderRollup{std::move(folder), std::move(parent)});
+  rollup.parent = parent_folder(folder.path);
+  closed_.push_back(std::move(rollup));
 }
 
 }  // namespace s3cat::catalog

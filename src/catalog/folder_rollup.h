@@ -16,6 +16,7 @@ namespace s3cat::catalog {
 struct FolderRollup {
   FolderEntry folder;
   std::string parent;  // "a/" for "a/b/"; "" at the bucket's top level
+  std::uint64_t direct_file_count = 0;  // files directly in the folder, not in its subfolders
 };
 
 class FolderRollupBuilder {
@@ -36,8 +37,9 @@ class FolderRollupBuilder {
   const std::vector<FolderRollup>& closed() const { return closed_; }
   void clear_closed() { closed_.clear(); }
 
-  // Files of the whole bucket.
+  // Files of the whole bucket, and those at its top level.
   std::uint64_t bucket_file_count() const { return file_count_; }
+  std::uint64_t bucket_direct_file_count() const { return direct_file_count_; }
   std::uint64_t bucket_total_bytes() const { return total_bytes_; }
   const std::string& bucket_newest_modified() const { return newest_modified_; }
 
@@ -45,9 +47,10 @@ class FolderRollupBuilder {
   void close_innermost();
 
   std::string bucket_;
-  std::vector<FolderEntry> open_;  // nested chain: each entry is the parent of the next
+  std::vector<FolderRollup> open_;  // nested chain: each entry is the parent of the next
   std::vector<FolderRollup> closed_;
   std::uint64_t file_count_ = 0;
+  std::uint64_t direct_file_count_ = 0;
   std::uint64_t total_bytes_ = 0;
   std::string newest_modified_;
 };

@@ -28,6 +28,18 @@ void create_owner_only(const std::string& path) {
   if (fd >= 0) ::close(fd);
 }
 
+// SQL function base_name(key): the bytes of `key` after its last '/', as
+// text. SQLite's own text functions stop at a NUL byte, and keys may hold
+// one, so this reads the value's bytes.
+void base_name_function(sqlite3_context* context, int /*argc*/, sqlite3_value** argv) {
+  const auto* data = static_cast<const char*>(sqlite3_value_blob(argv[0]));
+  const int size = sqlite3_value_bytes(argv[0]);
+  const std::string_view key = data == nullptr ? std::string_view() : std::string_view(data, static_cast<std::size_t>(size));
+  const std::size_t slash = key.rfind('/');
+  const std::string_view name = slash == std::string_view::npos ? key : key.substr(slash + 1);
+  sqlite3_result_text64(context, name.data(), name.size(), SQLITE_TRANSIENT, SQLITE_UTF8);
+}
+
 }  // namespace
 
 StoreResult<Connection> Connection::open(const std::string& path, bool read_only) {
@@ -47,6 +59,10 @@ StoreResult<Connection> Connection::open(const std::string& path, bool read_only
   sqlite3_extended_result_codes(db, 1);
   sqlite3_busy_timeout(db, kBusyTimeoutMs);
 
+  if (sqlite3_create_function_v2(db, "base_name", 1, SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS, nullptr,
+                                 &base_name_function, nullptr, nullptr, nullptr) != SQLITE_OK) {
+    return std::unexpected(connection.error("cannot register the SQL function base_name"));
+  }
   CATALOG_RETURN_IF_ERROR(connection.exec("PRAGMA foreign_keys = ON"));
   if (read_only) {
     CATALOG_RETURN_IF_ERROR(connection.exec("PRAGMA query_only = ON"));
@@ -157,13 +173,15 @@ void Statement::reset() {
   bind_status_ = SQLITE_OK;
 }
 
-std::string Statement::column_text(int index) const {
+std::string Statement::column_text(int index) const { return std::string(column_view(index)); }
+
+std::string_view Statement::column_view(int index) const {
   // sqlite3_column_blob returns the stored bytes without any text conversion;
   // the byte count comes after it, as SQLite's documentation requires.
   const void* data = sqlite3_column_blob(stmt_.get(), index);
   const int size = sqlite3_column_bytes(stmt_.get(), index);
   if (data == nullptr || size <= 0) return {};
-  return std::string(static_cast<const char*>(data), static_cast<std::size_t>(size));
+  return std::string_view(static_cast<const char*>(data), static_cast<std::size_t>(size));
 }
 
 std::int64_t Statement::column_int(int index) const { return sqlite3_column_int64(stmt_.get(), index); }

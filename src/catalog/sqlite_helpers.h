@@ -81,6 +81,9 @@ class Statement {
   void reset();
 
   std::string column_text(int index) const;  // exact bytes; "" for NULL
+  // The same bytes without a copy, valid until the next step(), reset() or
+  // another column call on this column.
+  std::string_view column_view(int index) const;
   std::int64_t column_int(int index) const;
   bool column_is_null(int index) const;
 

@@ -15,7 +15,8 @@ StoreResult<void> insert_closed(Statement& insert, std::int64_t source_id, Folde
         .bind(4, rollup.parent)
         .bind(5, static_cast<std::int64_t>(folder.file_count))
         .bind(6, static_cast<std::int64_t>(folder.total_bytes))
-        .bind(7, folder.newest_modified);
+        .bind(7, folder.newest_modified)
+        .bind(8, static_cast<std::int64_t>(rollup.direct_file_count));
     CATALOG_RETURN_IF_ERROR(insert.run());
   }
   builder.clear_closed();
@@ -33,8 +34,8 @@ StoreResult<void> SqliteStore::rebuild_rollups(std::int64_t source_id, const std
   CATALOG_RETURN_IF_ERROR(clear->run());
 
   auto insert = writer_.prepare(
-      "INSERT INTO folders(source_id, bucket, path, parent, file_count, total_bytes, newest_modified) "
-      "VALUES (?, ?, ?, ?, ?, ?, ?)");
+      "INSERT INTO folders(source_id, bucket, path, parent, file_count, total_bytes, newest_modified, "
+      "direct_file_count) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
   if (!insert) return std::unexpected(insert.error());
   auto objects = writer_.prepare(
       "SELECT key, size, last_modified, is_marker FROM objects "
@@ -55,13 +56,15 @@ StoreResult<void> SqliteStore::rebuild_rollups(std::int64_t source_id, const std
   CATALOG_RETURN_IF_ERROR(insert_closed(*insert, source_id, builder));
 
   auto totals = writer_.prepare(
-      "UPDATE buckets SET file_count = ?, total_bytes = ?, newest_modified = ? WHERE source_id = ? AND name = ?");
+      "UPDATE buckets SET file_count = ?, total_bytes = ?, newest_modified = ?, direct_file_count = ? "
+      "WHERE source_id = ? AND name = ?");
   if (!totals) return std::unexpected(totals.error());
   totals->bind(1, static_cast<std::int64_t>(builder.bucket_file_count()))
       .bind(2, static_cast<std::int64_t>(builder.bucket_total_bytes()))
       .bind(3, builder.bucket_newest_modified())
-      .bind(4, source_id)
-      .bind(5, bucket);
+      .bind(4, static_cast<std::int64_t>(builder.bucket_direct_file_count()))
+      .bind(5, source_id)
+      .bind(6, bucket);
   return totals->run();
 }
 

@@ -207,8 +207,33 @@ CREATE TABLE audit_log(
 );
 )sql";
 
+// Version 5: one B-tree per object. The objects_by_parent index was about
+// half the cost of inserting an object, so it and objects.parent go, and a
+// folder's direct files are read from the primary key by a range scan that
+// seeks past each subfolder (sqlite_browse.cc). The roll-ups gain the count
+// of each folder's and each bucket's direct files, which list_folder_files
+// returns as its total. The backfill runs while objects.parent exists, so it
+// is wrong only for keys that contain NUL (see version 2), until the
+// bucket's next completed sync rebuilds its roll-ups. DROP COLUMN rewrites
+// the objects table, which takes minutes on a catalog of millions of files.
+constexpr const char* kVersion5 = R"sql(
+ALTER TABLE folders ADD COLUMN direct_file_count INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE buckets ADD COLUMN direct_file_count INTEGER NOT NULL DEFAULT 0;
+UPDATE folders SET direct_file_count = (
+  SELECT count(*) FROM objects INDEXED BY objects_by_parent
+  WHERE objects.source_id = folders.source_id AND objects.bucket = folders.bucket AND objects.parent = folders.path
+    AND objects.present = 1 AND objects.is_marker = 0);
+UPDATE buckets SET direct_file_count = (
+  SELECT count(*) FROM objects INDEXED BY objects_by_parent
+  WHERE objects.source_id = buckets.source_id AND objects.bucket = buckets.name AND objects.parent = ''
+    AND objects.present = 1 AND objects.is_marker = 0)
+WHERE present = 1;
+DROP INDEX objects_by_parent;
+ALTER TABLE objects DROP COLUMN parent;
+)sql";
+
 // Append new migrations; never edit one that has shipped.
-constexpr std::array<const char*, 4> kMigrations{kVersion1, kVersion2, kVersion3, kVersion4};
+constexpr std::array<const char*, 5> kMigrations{kVersion1, kVersion2, kVersion3, kVersion4, kVersion5};
 
 StoreResult<int> read_user_version(Connection& connection) {
   auto statement = connection.prepare("PRAGMA user_version");
@@ -239,6 +264,11 @@ StoreResult<void> migrate(Connection& connection) {
   if (*version == latest) return {};
 
   for (int next = *version + 1; next <= latest; ++next) {
+    if (next == 5 && *version > 0) {
+      spdlog::info("catalog database {}: migrating to schema version 5, which drops objects.parent and its index "
+                   "and rewrites the objects table; this can take minutes on a catalog of millions of files",
+                   connection.path());
+    }
     CATALOG_RETURN_IF_ERROR(connection.exec(kMigrations[static_cast<std::size_t>(next - 1)]));
   }
   // PRAGMA takes no bound parameters; the value is an integer of ours.

@@ -109,7 +109,7 @@ constexpr const char* kHitColumns =
 
 // Files: every present file, with its annotation when it has one.
 constexpr const char* kFileItems =
-    "FROM (SELECT source_id, bucket, key, substr(key, length(parent) + 1) AS name, "
+    "FROM (SELECT source_id, bucket, key, base_name(key) AS name, "
     "'/' || bucket || '/' || key AS path FROM objects WHERE present = 1 AND is_marker = 0) AS item "
     "JOIN objects AS file ON file.source_id = item.source_id AND file.bucket = item.bucket AND file.key = item.key "
     "JOIN sources AS source ON source.id = item.source_id "

@@ -62,8 +62,8 @@ StoreResult<ObjectStatements> prepare_object_statements(Connection& connection) 
   if (!select_range) return std::unexpected(select_range.error());
   auto insert = connection.prepare(
       "INSERT INTO objects(source_id, bucket, key, size, last_modified, etag, storage_class, checksum_algorithm, "
-      "is_marker, present, stale, first_seen, last_seen, last_seen_job, parent) "
-      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 1, 0, ?10, ?10, ?11, ?12)");
+      "is_marker, present, stale, first_seen, last_seen, last_seen_job) "
+      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 1, 0, ?10, ?10, ?11)");
   if (!insert) return std::unexpected(insert.error());
   auto update = connection.prepare(
       "UPDATE objects SET size = ?4, last_modified = ?5, etag = ?6, storage_class = ?7, checksum_algorithm = ?8, "
@@ -136,14 +136,6 @@ bool same_listing(const StoredState& before, const ObjectRecord& object) {
   return before.size == static_cast<std::int64_t>(object.size) && before.etag == object.etag &&
          before.last_modified == object.last_modified && before.storage_class == object.storage_class &&
          before.checksum_algorithm == object.checksum_algorithm;
-}
-
-// The key up to and including its last '/': the folder that directly
-// contains a file ("a/b/" for "a/b/c", "" at the bucket's top level). The
-// schema's backfill computes the same, so a folder marker gets itself.
-std::string parent_folder(const std::string& key) {
-  const std::size_t slash = key.rfind('/');
-  return slash == std::string::npos ? std::string() : key.substr(0, slash + 1);
 }
 
 // Binds the parameters that INSERT and UPDATE of an object share.
@@ -236,7 +228,6 @@ StoreResult<WriteCounts> SqliteStore::write_objects(std::int64_t source_id, std:
         ++counts.first_seen_by_job;
       }
       bind_object(statements->insert, source_id, job_id, bucket, object, time);
-      statements->insert.bind(12, parent_folder(object.key));
       CATALOG_RETURN_IF_ERROR(statements->insert.run());
       continue;
     }
@@ -372,7 +363,8 @@ StoreResult<std::uint64_t> SqliteStore::retire_unvisited_buckets(std::int64_t so
   CATALOG_RETURN_IF_ERROR(folders->run());
 
   auto buckets = writer_.prepare(
-      "UPDATE buckets SET present = 0, stale = 0, file_count = 0, total_bytes = 0, newest_modified = '' "
+      "UPDATE buckets SET present = 0, stale = 0, file_count = 0, total_bytes = 0, newest_modified = '', "
+      "direct_file_count = 0 "
       "WHERE source_id = ?1 AND present = 1 AND (last_seen_job IS NULL OR last_seen_job <> ?2)");
   if (!buckets) return std::unexpected(buckets.error());
   buckets->bind(1, source_id).bind(2, job_id);

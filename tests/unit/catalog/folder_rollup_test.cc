@@ -52,6 +52,25 @@ TEST(FolderRollup, CountsFilesBelowEachFolder) {
   EXPECT_EQ(builder.bucket_newest_modified(), "2025-01-01T00:00:00Z");
 }
 
+TEST(FolderRollup, CountsDirectFiles) {
+  FolderRollupBuilder builder("b");
+  auto folders = build({{"a/", 0, ""},
+                        {"a/b/", 0, ""},
+                        {"a/b/c.txt", 10, "2024-01-01T00:00:00Z"},
+                        {"a/b/d.txt", 5, "2024-03-01T00:00:00Z"},
+                        {"a/b0", 7, "2024-02-01T00:00:00Z"},
+                        {"a/e.txt", 1, "2024-02-01T00:00:00Z"},
+                        {"a0", 2, "2024-02-01T00:00:00Z"},
+                        {"top.txt", 100, "2025-01-01T00:00:00Z"}},
+                       builder);
+  ASSERT_EQ(folders.size(), 2u);
+  EXPECT_EQ(folders["a/"].direct_file_count, 2u) << "a/b0 and a/e.txt; markers are not files";
+  EXPECT_EQ(folders["a/"].folder.file_count, 4u);
+  EXPECT_EQ(folders["a/b/"].direct_file_count, 2u);
+  EXPECT_EQ(builder.bucket_direct_file_count(), 2u) << "a0 and top.txt";
+  EXPECT_EQ(builder.bucket_file_count(), 6u);
+}
+
 TEST(FolderRollup, MarkerMakesEmptyFolder) {
   FolderRollupBuilder builder("b");
   auto folders = build({{"empty/", 0, "2024-01-01T00:00:00Z"}, {"x/y/", 0, "2024-01-01T00:00:00Z"}}, builder);
