@@ -406,7 +406,10 @@ std::optional<std::size_t> first_control_byte(const std::string& text) {
 }
 
 TEST(ControlByteScan, MatchesByteLoopAtEveryOffset) {
-  const std::string base = "key\t\r\n \x7F\x80\xFF\xC3\xA9 <&> plain text that is longer than two blocks";
+  // Longer than three 64-byte stretches, with allowed control bytes early and late.
+  std::string base = "key\t\r\n \x7F\x80\xFF\xC3\xA9 <&> plain text";
+  while (base.size() < 200) base += " more text to cross 16- and 64-byte block edges";
+  base += "\r\n";
   for (std::size_t length = 0; length <= base.size(); ++length) {
     const std::string clean = base.substr(0, length);
     EXPECT_EQ(detail::find_forbidden_control_byte(clean), first_control_byte(clean)) << length;
