@@ -300,7 +300,7 @@ void expect_same_page(const ListObjectsPage& scanned, const ListObjectsPage& dom
   EXPECT_EQ(scanned.encoding_type, dom.encoding_type) << body;
 }
 
-// Compares both parsers on one body; returns whether the scanner took it.
+// Compares both parsers on one body and returns whether the scanner read it.
 bool compare_parsers(const std::string& body) {
   const auto scanned = detail::scan_list_objects(body);
   const auto dom = detail::parse_list_objects_dom(body);
@@ -387,6 +387,16 @@ TEST(ListObjectsScanner, MatchesDomParserOnHandWrittenPages) {
       "<ListBucketResult a=\"1\"b=\"2\"></ListBucketResult>",
       "<ListBucketResult a=\"&amp;\"></ListBucketResult>",
       "<ListBucketResult a></ListBucketResult>",
+      "<ListBucketResult a = \"1\"\tb='2'\n></ListBucketResult>",
+      "<ListBucketResult a=\"x>y\" b=\"/>\"></ListBucketResult>",
+      "<ListBucketResult a=\"1\" a=\"2\"></ListBucketResult>",
+      "<ListBucketResult a=\"1></ListBucketResult>",
+      "<ListBucketResult =\"1\"></ListBucketResult>",
+      "<ListBucketResult a=1></ListBucketResult>",
+      "<?xml version=\"1.0\"?><ListBucketResult></ListBucketResult>",
+      "<?xml version=\"1.0\"?>\r\n\t <ListBucketResult></ListBucketResult>",
+      "<?xml version=\"1.0\"><ListBucketResult></ListBucketResult>",
+      "<?xml?><ListBucketResult></ListBucketResult>",
       "<?xml version=\"1.0\"?><!DOCTYPE x><ListBucketResult></ListBucketResult>",
       "<?xml-stylesheet?><ListBucketResult></ListBucketResult>",
       "\xEF\xBB\xBF<ListBucketResult></ListBucketResult>",
