@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <bit>
 #include <cmath>
+#include <deque>
 #include <iterator>
 
 namespace s3cat::extract {
@@ -201,7 +202,22 @@ void KeyAlphabet::insert(char32_t point) {
   if (at == points_.end() || *at != point) points_.insert(at, point);
 }
 
+void KeyAlphabet::add_branch(std::string_view previous, std::string_view key) {
+  const std::size_t length = std::min(previous.size(), key.size());
+  std::size_t differ = 0;
+  while (differ < length && previous[differ] == key[differ]) ++differ;
+  // The position in code points: the lead bytes before the first differing byte.
+  std::size_t position = 0;
+  for (std::size_t i = 0; i < differ; ++i) {
+    if ((static_cast<unsigned char>(key[i]) & 0xC0) != 0x80) ++position;
+  }
+  // A differing continuation byte belongs to the code point started before it.
+  if (differ < key.size() && position > 0 && (static_cast<unsigned char>(key[differ]) & 0xC0) == 0x80) --position;
+  if (position < branch_positions_.size()) branch_positions_.set(position);
+}
+
 void KeyAlphabet::merge(const KeyAlphabet& other) {
+  branch_positions_ |= other.branch_positions_;
   if (std::includes(points_.begin(), points_.end(), other.points_.begin(), other.points_.end())) return;
   std::vector<char32_t> merged;
   merged.reserve(points_.size() + other.points_.size());
@@ -254,26 +270,82 @@ double range_fraction(const std::string& prefix, const std::string& after, const
   return static_cast<double>(here - low) / static_cast<double>(high - low);
 }
 
-std::vector<std::string> plan_split_points(const std::string& prefix, const std::string& last_listed,
-                                           const std::vector<std::string>& hints, std::size_t max_points) {
+namespace {
+
+// Returns split_key's point cut one code point past the part that `after`
+// shares with `last` (or with the prefix), when the cut still lies between
+// them. Keys under folders cluster, so "logs/" is a better bound than the
+// interpolated "heeeeee", which mostly starts an empty range.
+std::optional<std::string> short_split_key(const std::string& prefix, const std::string& after,
+                                           const std::optional<std::string>& last, const KeyAlphabet& alphabet) {
+  auto middle = split_key(prefix, after, last, alphabet);
+  if (!middle) return middle;
+  const auto after_points = decode_utf8(after);
+  const auto middle_points = decode_utf8(*middle);
+  const auto bound_points = decode_utf8(last ? *last : prefix);
+  if (!after_points || !middle_points || !bound_points) return middle;
+  // The shortest cut that still lies between the bounds.
+  for (std::size_t length = common_length(*after_points, *bound_points) + 1; length < middle_points->size();
+       ++length) {
+    std::string cut = encode_utf8(middle_points->substr(0, length));
+    if (after < cut && (!last || cut < *last) && cut.starts_with(prefix)) return cut;
+  }
+  return middle;
+}
+
+}  // namespace
+
+std::vector<std::string> split_points(const std::string& prefix, const std::string& cursor,
+                                      const std::optional<std::string>& last, const KeyAlphabet& alphabet,
+                                      std::size_t count) {
   std::vector<std::string> points;
   const auto prefix_points = decode_utf8(prefix);
-  const auto last_points = decode_utf8(last_listed);
-  if (prefix_points && last_points && last_points->starts_with(*prefix_points)) {
-    // Deepest first: the successor of the whole key, then of shorter and
-    // shorter cuts, down to one code point past the prefix.
-    std::vector<std::string> successors;
-    for (std::size_t depth = last_points->size(); depth > prefix_points->size(); --depth) {
-      if (auto next = successor(last_points->substr(0, depth))) successors.push_back(encode_utf8(*next));
-    }
-    // Keep the shallowest ones: the deepest ranges are tiny.
-    const std::size_t successor_budget = std::max<std::size_t>(1, max_points / 2);
-    if (successors.size() > successor_budget) {
-      successors.erase(successors.begin(), successors.end() - static_cast<std::ptrdiff_t>(successor_budget));
-    }
-    points = std::move(successors);
+  const auto cursor_points = decode_utf8(cursor);
+  if (count == 0 || !prefix_points || !cursor_points || !cursor_points->starts_with(*prefix_points)) return points;
+  const auto inside = [&](const std::string& point) { return cursor < point && (!last || point < *last); };
+
+  // Successors, shallowest first. A cut of `depth` code points increments
+  // the code point at position depth - 1.
+  std::vector<std::string> successors;
+  for (std::size_t depth = prefix_points->size() + 1; depth <= cursor_points->size(); ++depth) {
+    if (depth > prefix_points->size() + 1 && !alphabet.branches_at(depth - 1)) continue;
+    auto next = successor(cursor_points->substr(0, depth));
+    if (!next) continue;
+    std::string point = encode_utf8(*next);
+    if (inside(point)) successors.push_back(std::move(point));
   }
 
+  // Interpolated points between the shallowest successor below `last` and
+  // `last`, breadth first: the middle, then the quarters, and so on.
+  const std::size_t successor_share = std::max<std::size_t>(1, count / 2);
+  std::vector<std::string> interpolated;
+  {
+    std::deque<std::pair<std::string, std::optional<std::string>>> pieces;
+    pieces.emplace_back(successors.empty() ? cursor : successors.front(), last);
+    const std::size_t budget = count - std::min(count, std::min(successor_share, successors.size()));
+    while (interpolated.size() < budget && !pieces.empty()) {
+      auto [low, high] = std::move(pieces.front());
+      pieces.pop_front();
+      auto middle = short_split_key(prefix, low, high, alphabet);
+      if (!middle) continue;
+      interpolated.push_back(*middle);
+      pieces.emplace_back(low, *middle);
+      pieces.emplace_back(*middle, high);
+    }
+  }
+
+  const std::size_t from_successors = std::min(successors.size(), count - interpolated.size());
+  points.assign(successors.begin(), successors.begin() + static_cast<std::ptrdiff_t>(from_successors));
+  points.insert(points.end(), interpolated.begin(), interpolated.end());
+  std::sort(points.begin(), points.end());
+  points.erase(std::unique(points.begin(), points.end()), points.end());
+  return points;
+}
+
+std::vector<std::string> plan_split_points(const std::string& prefix, const std::string& last_listed,
+                                           const std::vector<std::string>& hints, const KeyAlphabet& alphabet,
+                                           std::size_t max_points) {
+  std::vector<std::string> points = split_points(prefix, last_listed, std::nullopt, alphabet, max_points);
   for (const auto& hint : hints) {
     if (last_listed < hint && hint.starts_with(prefix) && decode_utf8(hint)) points.push_back(hint);
   }

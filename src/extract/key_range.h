@@ -6,6 +6,7 @@
 // Every split point is valid UTF-8 without NUL. Pure functions; thread-safe.
 #pragma once
 
+#include <bitset>
 #include <cstddef>
 #include <cstdint>
 #include <optional>
@@ -22,16 +23,26 @@ class KeyAlphabet {
  public:
   // Adds every code point of `key` except NUL; ignores invalid UTF-8.
   void add(std::string_view key);
-  // Adds every code point of `other`.
+  // Records the code point position where `previous` and `key`, two
+  // neighbouring keys of one listing, first differ: the keys' trie branches
+  // there, so a folder level or a counter digit ends at that position.
+  void add_branch(std::string_view previous, std::string_view key);
+  // Adds every code point and branch position of `other`.
   void merge(const KeyAlphabet& other);
 
   // Sorted and distinct.
   const std::vector<char32_t>& points() const { return points_; }
+  // True when add_branch saw two keys first differ at code point `position`.
+  bool branches_at(std::size_t position) const {
+    return position < branch_positions_.size() && branch_positions_.test(position);
+  }
 
  private:
   void insert(char32_t point);
 
   std::vector<char32_t> points_;
+  // S3 keys are at most 1024 bytes, so at most 1024 code points.
+  std::bitset<1024> branch_positions_;
   // Bit c of ascii_seen_[c / 64] is set when ASCII code point c is in
   // points_, so an ASCII key that brings nothing new is a scan of its bytes.
   std::uint64_t ascii_seen_[2] = {0, 0};
@@ -50,16 +61,27 @@ std::optional<std::string> split_key(const std::string& prefix, const std::strin
 double range_fraction(const std::string& prefix, const std::string& after, const std::optional<std::string>& last,
                       const std::string& cursor, const KeyAlphabet& alphabet);
 
+// Returns up to `count` points that split the keys in (cursor, last] under
+// `prefix` (to the end of the prefix when `last` is absent), sorted and
+// distinct, each after `cursor` and before `last`. Two sources:
+//  - successors of `cursor` cut after a position where listed keys branch
+//    (KeyAlphabet::add_branch) and after the first code point past the
+//    prefix. Each holds the rest of one of the cursor's folders or counters,
+//    so the pieces grow outward from the cursor; the shallowest are used.
+//  - points interpolated over the alphabet between the shallowest successor
+//    and `last`, for the keys far from the cursor.
+// Either source fills the count when the other runs short.
+std::vector<std::string> split_points(const std::string& prefix, const std::string& cursor,
+                                      const std::optional<std::string>& last, const KeyAlphabet& alphabet,
+                                      std::size_t count);
+
 // Returns the first split points for the keys after `last_listed` (the last
-// key of the first page) under `prefix`, sorted, each after `last_listed`
-// and starting with `prefix`. They come from two sources:
-//  - the successors of `last_listed` cut at each depth ("k/0999" gives
-//    "k/099:", "k/09:", "k/1", "l" under prefix ""), so each range spans
-//    about one alphabet's width more than the one before it and the plan
-//    fits any key density;
-//  - `hints`, such as common prefixes of a delimiter listing.
-// At most `max_points` are returned; the deepest successors go first.
+// key of the first pages) under `prefix`, sorted, each after `last_listed`
+// and starting with `prefix`: split_points(prefix, last_listed, end of the
+// prefix) and `hints`, such as common prefixes of a delimiter listing. When
+// there are more than `max_points`, an even sample of them is returned.
 std::vector<std::string> plan_split_points(const std::string& prefix, const std::string& last_listed,
-                                           const std::vector<std::string>& hints, std::size_t max_points);
+                                           const std::vector<std::string>& hints, const KeyAlphabet& alphabet,
+                                           std::size_t max_points);
 
 }  // namespace s3cat::extract

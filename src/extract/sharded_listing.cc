@@ -4,6 +4,8 @@
 #include <chrono>
 #include <thread>
 
+#include <time.h>
+
 namespace s3cat::extract {
 namespace {
 
@@ -14,8 +16,32 @@ constexpr std::chrono::milliseconds kIdleRecheck{200};
 // extrapolate from.
 constexpr double kMinFractionForEstimate = 0.01;
 
-// Successor depths considered when a running range splits.
-constexpr std::size_t kMaxSuccessorDepths = 64;
+// New ranges that one split of a running range may create. Each costs at
+// least one request, and the first page of a range past its end is dropped.
+constexpr int kMaxNewRangesPerSplit = 8;
+
+// Pages a range must have listed before it may be split: the short first
+// page and one full page, so a range that contains a few keys is not split.
+constexpr int kMinPagesBeforeSplit = 2;
+
+// The first request of a range requests max_keys_per_page / this many keys.
+constexpr int kFirstPageDivisor = 10;
+
+
+// Adds the code points of a page's keys and where neighbouring keys branch.
+void add_keys(KeyAlphabet& alphabet, const std::vector<s3::ObjectInfo>& objects) {
+  for (std::size_t i = 0; i < objects.size(); ++i) {
+    alphabet.add(objects[i].key.str());
+    if (i > 0) alphabet.add_branch(objects[i - 1].key.str(), objects[i].key.str());
+  }
+}
+
+// CPU time of the calling thread, in seconds.
+double thread_cpu_seconds() {
+  timespec now{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &now);
+  return static_cast<double>(now.tv_sec) + static_cast<double>(now.tv_nsec) / 1e9;
+}
 
 }  // namespace
 
@@ -67,7 +93,10 @@ ShardedListing::Outcome ShardedListing::run() {
   }
   if (complete || abort_) return outcome_;
 
-  const auto points = plan_split_points(prefix_, last_listed, *hints, options_.max_initial_ranges);
+  const int workers = worker_count();
+  const std::size_t initial_points =
+      std::clamp<std::size_t>(static_cast<std::size_t>(workers), 1, options_.max_initial_ranges);
+  const auto points = plan_split_points(prefix_, last_listed, *hints, alphabet_, initial_points);
   {
     std::lock_guard lock(mutex_);
     std::string after = last_listed;
@@ -79,7 +108,11 @@ ShardedListing::Outcome ShardedListing::run() {
     outcome_.ranges_listed = static_cast<int>(queued_.size());
     planned_ = true;
   }
-  run_workers();
+  log_info_("bucket " + bucket_.str() + ": listing key ranges with " + std::to_string(workers) +
+            " workers; the fastest of the first requests waited " +
+            std::to_string(static_cast<int>(*min_wait_seconds_ * 1000.0)) + " ms");
+  run_workers(workers);
+  outcome_.workers = workers;
   return outcome_;
 }
 
@@ -89,7 +122,12 @@ bool ShardedListing::list_first_pages(s3::ObjectPaginator& first, std::string& l
       outcome_.stopped = true;
       return false;
     }
+    const auto started = std::chrono::steady_clock::now();
+    const double cpu_started = thread_cpu_seconds();
     auto page = first.next();
+    const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    const double waited = wall - (thread_cpu_seconds() - cpu_started);
+    if (!min_wait_seconds_ || waited < *min_wait_seconds_) min_wait_seconds_ = waited;
     if (!page) {
       fail(page.error());
       return false;
@@ -97,7 +135,7 @@ bool ShardedListing::list_first_pages(s3::ObjectPaginator& first, std::string& l
     if (!page->has_value()) return false;  // the listing is complete
 
     const auto& objects = (*page)->objects;
-    for (const auto& object : objects) alphabet_.add(object.key.str());
+    add_keys(alphabet_, objects);
     if (!deliver(objects)) return false;
     if (!(*page)->is_truncated) return false;
 
@@ -173,9 +211,15 @@ std::optional<std::vector<std::string>> ShardedListing::discover_split_points(co
   return hints;
 }
 
-void ShardedListing::run_workers() {
+int ShardedListing::worker_count() const {
+  const bool latency_bound =
+      min_wait_seconds_ && *min_wait_seconds_ >= std::chrono::duration<double>(options_.latency_bound_wait).count();
+  return latency_bound ? options_.max_workers : std::min(options_.max_workers, options_.cpu_bound_workers);
+}
+
+void ShardedListing::run_workers(int count) {
   std::vector<std::thread> workers;
-  for (int i = 1; i < options_.max_workers; ++i) workers.emplace_back([this] { work(); });
+  for (int i = 1; i < count; ++i) workers.emplace_back([this] { work(); });
   work();
   for (auto& worker : workers) worker.join();
 }
@@ -219,16 +263,25 @@ std::shared_ptr<ShardedListing::Range> ShardedListing::take_range() {
 }
 
 void ShardedListing::request_split_locked() {
-  // One pending request at a time, because the split it brings has pieces
-  // for up to three idle workers. The range that has listed the most pages
-  // is likely the largest.
-  Range* candidate = nullptr;
+  // Each requested split brings up to kMaxNewRangesPerSplit ranges, so ask
+  // as many running ranges as the idle workers need, those that have listed
+  // the most pages first: they are likely the largest.
+  std::vector<Range*> candidates;
+  int requested = 0;
   for (const auto& range : running_) {
-    if (range->split_requested) return;
-    if (range->unsplittable || range->pages == 0) continue;
-    if (candidate == nullptr || range->pages > candidate->pages) candidate = range.get();
+    if (range->split_requested) {
+      ++requested;
+    } else if (!range->unsplittable && range->pages >= kMinPagesBeforeSplit) {
+      candidates.push_back(range.get());
+    }
   }
-  if (candidate != nullptr) candidate->split_requested = true;
+  const int waiting = idle_workers_ - static_cast<int>(queued_.size());
+  const int needed = (waiting + kMaxNewRangesPerSplit - 1) / kMaxNewRangesPerSplit - requested;
+  if (needed <= 0 || candidates.empty()) return;
+  const auto count = std::min(candidates.size(), static_cast<std::size_t>(needed));
+  std::partial_sort(candidates.begin(), candidates.begin() + static_cast<std::ptrdiff_t>(count), candidates.end(),
+                    [](const Range* a, const Range* b) { return a->pages > b->pages; });
+  for (std::size_t i = 0; i < count; ++i) candidates[i]->split_requested = true;
 }
 
 void ShardedListing::list_range(Range& range) {
@@ -236,8 +289,13 @@ void ShardedListing::list_range(Range& range) {
   request.bucket = bucket_;
   request.prefix = prefix_;
   request.start_after = range.after;
-  request.max_keys = options_.max_keys_per_page;
-  s3::ObjectPaginator pages(client_, request);
+  // The first request of a range is for a tenth of a page, because split
+  // points often start a range that contains few keys or none, and the keys
+  // past the range's end are parsed and dropped. The pages after it are
+  // full.
+  request.max_keys = std::max(1, options_.max_keys_per_page / kFirstPageDivisor);
+  bool first_page = true;
+  std::optional<s3::ObjectPaginator> pages(std::in_place, client_, request);
 
   for (;;) {
     {
@@ -252,7 +310,7 @@ void ShardedListing::list_range(Range& range) {
       return;
     }
 
-    auto page = pages.next();
+    auto page = pages->next();
     if (!page) {
       fail(page.error());
       return;
@@ -270,7 +328,7 @@ void ShardedListing::list_range(Range& range) {
       objects.erase(end, objects.end());
     }
     KeyAlphabet seen;
-    for (const auto& object : objects) seen.add(object.key.str());
+    add_keys(seen, objects);
     if (!objects.empty() && !deliver(objects)) return;
 
     std::lock_guard lock(mutex_);
@@ -282,6 +340,12 @@ void ShardedListing::list_range(Range& range) {
       range.split_requested = false;
       return;
     }
+    if (first_page && !objects.empty() && request.max_keys < options_.max_keys_per_page) {
+      request.start_after = objects.back().key.str();
+      request.max_keys = options_.max_keys_per_page;
+      pages.emplace(client_, request);
+    }
+    first_page = false;
     split_if_requested_locked(range);
   }
 }
@@ -290,20 +354,12 @@ void ShardedListing::split_if_requested_locked(Range& range) {
   if (!range.split_requested) return;
   range.split_requested = false;
 
-  // Successors of the cursor cut at each depth that fall before the range's
-  // end split the rest into pieces that grow about one alphabet each, as the
-  // first plan does. This worker keeps the smallest piece.
-  std::vector<std::string> points;
-  for (auto& point : plan_split_points(prefix_, range.cursor, {}, 2 * kMaxSuccessorDepths)) {
-    if (!range.last || point < *range.last) points.push_back(std::move(point));
-  }
-  // One piece per idle worker plus this one's, at most 4: each piece costs
-  // at least one request, and many of the largest ones are empty.
-  const std::size_t keep = static_cast<std::size_t>(std::clamp(idle_workers_ + 1, 2, 4));
-  if (points.size() > keep) points.erase(points.begin(), points.end() - static_cast<std::ptrdiff_t>(keep));
-  if (points.empty()) {
-    if (auto middle = split_key(prefix_, range.cursor, range.last, alphabet_)) points.push_back(*middle);
-  }
+  // One new range per idle worker that no queued range waits for, besides
+  // the piece this worker keeps. Another split may have served them already.
+  const int waiting = idle_workers_ - static_cast<int>(queued_.size());
+  if (waiting <= 0) return;
+  const auto count = static_cast<std::size_t>(std::min(waiting, kMaxNewRangesPerSplit));
+  std::vector<std::string> points = split_points(prefix_, range.cursor, range.last, alphabet_, count);
   if (points.empty()) {
     range.unsplittable = true;
     return;

@@ -5,17 +5,19 @@
 // The first pages are listed sequentially (ShardedListingOptions::
 // sequential_pages). When they are full and the listing goes on, one
 // delimiter listing starts after their last key. It checks that the server
-// honours start-after, and its common prefixes become split points.
-// Successors of that key add split points for flat key spaces (see
-// key_range.h). Each range (after, last] is then walked with its own
-// paginator, keeping keys up to `last`. A worker without a range asks a
-// running range to split at its next page, so skewed key spaces keep every
-// worker busy. A server that ignores start-after is listed sequentially.
+// honours start-after, and its common prefixes become split points, with
+// about one more per worker from split_points (key_range.h). Each range
+// (after, last] is then walked with its own paginator, keeping keys up to
+// `last`. Idle workers ask the running ranges that have listed the most
+// pages to split at their next page, one new range per idle worker and up
+// to 8 per split, so skewed key spaces keep every worker busy. A server
+// that ignores start-after is listed sequentially.
 //
 // run() blocks and may be called once; estimate_remaining() may be called
 // from other threads while it runs.
 #pragma once
 
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
@@ -34,9 +36,17 @@ namespace s3cat::extract {
 
 struct ShardedListingOptions {
   int max_keys_per_page = 1000;  // ListObjectsV2 max-keys
-  // Ranges listed at the same time. Each has at most one request in
-  // flight. 1 lists sequentially.
-  int max_workers = 16;
+  // Ranges listed at the same time when requests mostly wait on the
+  // network. Each has at most one request in flight. 1 lists sequentially.
+  int max_workers = 64;
+  // Ranges listed at the same time when they do not: the client's CPU then
+  // bounds the listing, and more ranges only cost requests and memory.
+  int cpu_bound_workers = 16;
+  // The listing counts as waiting on the network when each of the first
+  // pages waited at least this long beyond the CPU time that this thread
+  // spent on it (sending, receiving and parsing).
+  std::chrono::milliseconds latency_bound_wait{5};
+  // Upper bound of the first plan's ranges, which is about max_workers.
   std::size_t max_initial_ranges = 64;
   // Full pages listed sequentially before the rest is split. A listing that
   // ends within them gains little from ranges, and their keys show the
@@ -59,6 +69,7 @@ class ShardedListing : public ListingEstimate {
     bool stopped = false;              // the sink or the stop check ended it
     bool received_any = false;         // at least one page arrived
     int ranges_listed = 1;             // 1 for a sequential listing
+    int workers = 1;                   // ranges listed at the same time
   };
 
   ShardedListing(s3::Client& client, s3::BucketName bucket, std::string prefix, ShardedListingOptions options,
@@ -85,7 +96,10 @@ class ShardedListing : public ListingEstimate {
   // server ignored start-after or the request failed. Sets `complete` when
   // that response contained the rest of the listing, which it then delivers.
   std::optional<std::vector<std::string>> discover_split_points(const std::string& last_listed, bool& complete);
-  void run_workers();
+  // max_workers when the first pages waited on the network, else
+  // cpu_bound_workers (at most max_workers).
+  int worker_count() const;
+  void run_workers(int count);
   void work();
   std::shared_ptr<Range> take_range();
   void request_split_locked();
@@ -113,6 +127,8 @@ class ShardedListing : public ListingEstimate {
   Outcome outcome_;
   std::uint64_t finished_ranges_ = 0;
   std::uint64_t finished_range_objects_ = 0;
+  // The minimum time that one of the first pages waited beyond its CPU time.
+  std::optional<double> min_wait_seconds_;
 };
 
 }  // namespace s3cat::extract

@@ -275,6 +275,27 @@ class ShardedListingTest(CatalogTestCase):
         self.assert_listed_exactly("remote", keys, stderr)
         self.assertGreater(self.stub.peak_in_flight, 1, "no two listing requests were in flight at once")
         self.assertLessEqual(self.stub.peak_in_flight, 6, "more requests in flight than --max-requests")
+        # Every request waited 30 ms, so the listing used every request allowed.
+        self.assertRegex(stderr, r"bucket remote: listing key ranges with 6 workers")
+
+    def test_first_page_of_range_is_short(self) -> None:
+        keys = flat_keys(random.Random(81), 8_000)
+        self.stub.add_bucket("probed", objects=keys)
+        self.add_stub_source()
+
+        result, stderr = self.extract()
+
+        self.assertEqual(result["status"], "succeeded")
+        self.assert_listed_exactly("probed", keys, stderr)
+        # A range starts with a tenth of a page, then continues with full
+        # pages after the last key of that first page.
+        flat = [request.query for request in self.stub.requests_for("probed", "ListObjectsV2")
+                if "start-after" in request.query and "delimiter" not in request.query]
+        short = [query for query in flat if query.get("max-keys") == "10"]
+        full = [query for query in flat if query.get("max-keys") == PAGE_SIZE]
+        self.assertGreater(len(short), 1, "no range started with a short first page")
+        self.assertGreater(len(full), 1, "no range continued with full pages")
+        self.assertEqual(len(short) + len(full), len(flat))
 
 
 if __name__ == "__main__":

@@ -2,8 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <optional>
 #include <random>
-#include <string_view>
 
 namespace s3cat::extract {
 namespace {
@@ -195,24 +196,116 @@ TEST(RangeFraction, CursorAtBoundsGivesZeroAndOne) {
   EXPECT_EQ(range_fraction("", "b", std::string("y"), "y", alphabet), 1.0);
 }
 
-TEST(PlanSplitPoints, AddsSuccessorAtEachDepth) {
-  const auto points = plan_split_points("", "k/0999", {}, 64);
-  const std::vector<std::string> expected = {"k/099:", "k/09:", "k/0:", "k/1", "k0", "l"};
-  EXPECT_EQ(points, expected);
+// Builds an alphabet as a listing does: code points and branch positions
+// of neighbouring keys in sorted order.
+KeyAlphabet listed_alphabet(std::vector<std::string> keys) {
+  std::sort(keys.begin(), keys.end());
+  KeyAlphabet alphabet;
+  for (std::size_t i = 0; i < keys.size(); ++i) {
+    alphabet.add(keys[i]);
+    if (i > 0) alphabet.add_branch(keys[i - 1], keys[i]);
+  }
+  return alphabet;
+}
+
+TEST(KeyAlphabet, RecordsBranchPositionsInCodePoints) {
+  KeyAlphabet alphabet;
+  alphabet.add_branch("k/0899", "k/0998");
+  alphabet.add_branch("\xC3\xA9" "a", "\xC3\xA9" "b");  // "éa", "éb": the second code point
+  alphabet.add_branch("x\xC3\xA9", "x\xC3\xAA");      // "xé", "xê": differ in a continuation byte
+  alphabet.add_branch("ab", "abc");
+  EXPECT_TRUE(alphabet.branches_at(3));
+  EXPECT_TRUE(alphabet.branches_at(1));
+  EXPECT_TRUE(alphabet.branches_at(2));
+  EXPECT_FALSE(alphabet.branches_at(0));
+  EXPECT_FALSE(alphabet.branches_at(4));
+  EXPECT_FALSE(alphabet.branches_at(5000));
+}
+
+TEST(SplitPoints, SuccessorsOnlyWhereKeysBranch) {
+  const KeyAlphabet alphabet = listed_alphabet({"k/0899", "k/0998", "k/0999"});
+  // Keys branch at positions 3 and 5, so "k/1" (position 2) and "k0"
+  // (position 1) are no split points. "l" is outside the alphabet, so
+  // nothing can be interpolated below it.
+  const auto points = split_points("", "k/0999", std::string("l"), alphabet, 8);
+  EXPECT_EQ(points, (std::vector<std::string>{"k/099:", "k/0:"}));
+}
+
+TEST(SplitPoints, ShallowSuccessorsFirst) {
+  const KeyAlphabet alphabet = listed_alphabet({"k/0899", "k/0998", "k/0999"});
+  const auto points = split_points("", "k/0999", std::string("l"), alphabet, 1);
+  EXPECT_EQ(points, (std::vector<std::string>{"k/0:"}));
+}
+
+TEST(SplitPoints, FirstCodePointPastPrefixAlwaysSplits) {
+  const auto points = split_points("logs/", "logs/2024/0999", std::nullopt, KeyAlphabet{}, 4);
+  EXPECT_EQ(points, (std::vector<std::string>{"logs/3"}));
+}
+
+TEST(SplitPoints, InterpolationFillsTheCount) {
+  const KeyAlphabet alphabet = listed_alphabet({"a", "m", "z"});
+  const auto points = split_points("", "a", std::nullopt, alphabet, 8);
+  EXPECT_EQ(points.size(), 8u);
+  EXPECT_TRUE(std::is_sorted(points.begin(), points.end()));
+  EXPECT_EQ(std::adjacent_find(points.begin(), points.end()), points.end());
+  EXPECT_EQ(std::count(points.begin(), points.end(), "b"), 1) << "the successor of the cursor";
+}
+
+TEST(SplitPoints, StayInsideRangeAndPrefix) {
+  std::mt19937 random(7);
+  const std::vector<std::string> pieces = {"a", "z", "0", "9", "/", "-", "\xC3\xA9", "\xE6\x97\xA5",
+                                           "\xF0\x9F\x98\x80", "~", " "};
+  std::vector<std::string> keys;
+  for (int i = 0; i < 400; ++i) {
+    std::string key = "p/";
+    const int length = 1 + static_cast<int>(random() % 10);
+    for (int j = 0; j < length; ++j) key += pieces[random() % pieces.size()];
+    keys.push_back(key);
+  }
+  const KeyAlphabet alphabet = listed_alphabet(keys);
+  std::sort(keys.begin(), keys.end());
+  int produced = 0;
+  for (std::size_t i = 0; i + 1 < keys.size(); i += 3) {
+    const std::optional<std::string> last =
+        i % 2 == 0 ? std::optional(keys[std::min(keys.size() - 1, i + 1 + random() % 50)]) : std::nullopt;
+    const std::size_t count = 1 + random() % 8;
+    const auto points = split_points("p/", keys[i], last, alphabet, count);
+    EXPECT_LE(points.size(), count);
+    EXPECT_TRUE(std::is_sorted(points.begin(), points.end()));
+    EXPECT_EQ(std::adjacent_find(points.begin(), points.end()), points.end());
+    for (const auto& point : points) {
+      ++produced;
+      EXPECT_TRUE(is_valid_utf8(point)) << point;
+      EXPECT_TRUE(point.starts_with("p/")) << point;
+      EXPECT_EQ(point.find('\0'), std::string::npos);
+      EXPECT_LT(keys[i], point);
+      if (last) {
+        EXPECT_LT(point, *last);
+      }
+    }
+  }
+  EXPECT_GT(produced, 200);
+}
+
+TEST(SplitPoints, SkipsMaximumCodePoint) {
+  const std::string cursor = "a\xF4\x8F\xBF\xBF";  // "a" then U+10FFFF
+  const auto points = split_points("", cursor, std::nullopt, KeyAlphabet{}, 64);
+  EXPECT_EQ(points, (std::vector<std::string>{"b"}));
 }
 
 TEST(PlanSplitPoints, StaysInsidePrefix) {
-  const auto points = plan_split_points("logs/", "logs/2024/0999", {}, 64);
+  const KeyAlphabet alphabet = listed_alphabet({"logs/2024/0998", "logs/2024/0999", "logs/2023/0999"});
+  const auto points = plan_split_points("logs/", "logs/2024/0999", {}, alphabet, 16);
   ASSERT_FALSE(points.empty());
   for (const auto& point : points) {
     EXPECT_TRUE(point.starts_with("logs/")) << point;
     EXPECT_LT(std::string("logs/2024/0999"), point);
   }
-  EXPECT_EQ(points.back(), "logs/3");
+  EXPECT_EQ(std::count(points.begin(), points.end(), "logs/3"), 1);
 }
 
 TEST(PlanSplitPoints, MergesHintsAfterLastListedKey) {
-  const auto points = plan_split_points("", "a/9", {"a/", "b/", "c/", "c/"}, 64);
+  const auto points = plan_split_points("", "a/9", {"a/", "b/", "c/", "c/"}, KeyAlphabet{}, 64);
   EXPECT_TRUE(std::is_sorted(points.begin(), points.end()));
   EXPECT_EQ(std::count(points.begin(), points.end(), "c/"), 1);
   EXPECT_EQ(std::count(points.begin(), points.end(), "a/"), 0) << "a/ sorts before a/9";
@@ -222,16 +315,10 @@ TEST(PlanSplitPoints, MergesHintsAfterLastListedKey) {
 TEST(PlanSplitPoints, KeepsAtMostMaxPoints) {
   std::vector<std::string> hints;
   for (int i = 0; i < 500; ++i) hints.push_back("f" + std::to_string(1000 + i) + "/");
-  const auto points = plan_split_points("", "f0999", hints, 16);
+  const auto points = plan_split_points("", "f0999", hints, listed_alphabet(hints), 16);
   EXPECT_EQ(points.size(), 16u);
   EXPECT_TRUE(std::is_sorted(points.begin(), points.end()));
   EXPECT_EQ(std::adjacent_find(points.begin(), points.end()), points.end());
-}
-
-TEST(PlanSplitPoints, SkipsMaximumCodePoint) {
-  const std::string last = "a\xF4\x8F\xBF\xBF";  // "a" then U+10FFFF
-  const auto points = plan_split_points("", last, {}, 64);
-  EXPECT_EQ(points, (std::vector<std::string>{"b"}));
 }
 
 }  // namespace
