@@ -117,7 +117,7 @@ void register_extract_command(CLI::App& app, CommandContext& context) {
   static std::string name;
   static bool json = false;
   static int concurrency = 4;
-  static int max_requests = 16;
+  static int max_requests = 64;
   static int page_size = 1000;
   auto* command = app.add_subcommand("extract", "run one metadata extraction of a source and print its result");
   command->add_option("NAME", name, "source name")->required();
@@ -126,7 +126,8 @@ void register_extract_command(CLI::App& app, CommandContext& context) {
       ->check(CLI::Range(1, 64));
   command->add_option("--max-requests", max_requests,
                       "ListObjectsV2 requests in flight for the whole job, across buckets and key ranges of one "
-                      "bucket; halved while S3 throttles (default 16, 1 lists each bucket sequentially)")
+                      "bucket; halved while S3 throttles. A bucket uses more than 16 only when its requests wait "
+                      "on the network (default 64, 1 lists each bucket sequentially)")
       ->check(CLI::Range(1, 256));
   command->add_option("--page-size", page_size, "keys per ListObjectsV2 page (max-keys, default 1000)")
       ->check(CLI::Range(1, 1000));
