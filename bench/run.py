@@ -46,7 +46,7 @@ DEFAULT_TOOLS = ALL_TOOLS
 QUICK_TOOLS = ["s3catalog", "s3catalog-list", "s3catalog-list-sharded", "rclone"]
 # Requests in flight for s3bench-list --workers; the same as the default of
 # `s3catalog extract --max-requests`.
-DEFAULT_LIST_WORKERS = 16
+DEFAULT_LIST_WORKERS = 64
 FIXTURE_THREADS = 256
 
 
@@ -228,7 +228,7 @@ class Runner:
             listed = int(printed["objects"])
             notes.append(f"{int(printed['requests']):,} requests")
             if tool == "s3catalog-list-sharded":
-                notes.append(f"{int(printed['ranges']):,} key ranges")
+                notes.append(f"{int(printed['ranges']):,} key ranges, {printed['workers']} at once")
         elif tool == "rclone":
             environment = dict(self.environment, RCLONE_CONFIG_FIXTURE_TYPE="s3",
                                RCLONE_CONFIG_FIXTURE_PROVIDER="Other",

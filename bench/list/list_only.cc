@@ -6,8 +6,9 @@
 // --workers N, the extract's ShardedListing lists it in key ranges with up to
 // N requests in flight, under the same request limiter as `s3catalog extract
 // --max-requests N`; pages are parsed, counted and dropped. Prints one line
-// "objects=N seconds=S requests=R ranges=K" on standard output. The keys are
-// the fixed dummy pair that the benchmark fixture accepts.
+// "objects=N seconds=S requests=R ranges=K workers=W" on standard output,
+// where W is the number of ranges listed at once that ShardedListing chose.
+// The keys are the fixed dummy pair that the benchmark fixture accepts.
 #include <fmt/format.h>
 
 #include <atomic>
@@ -54,6 +55,7 @@ class CountingTransport : public s3::HttpTransport {
 struct Listed {
   std::uint64_t objects = 0;
   int ranges = 1;
+  int workers = 1;
 };
 
 int list_one_stream(s3::Client& client, const std::string& bucket, Listed& listed) {
@@ -89,6 +91,7 @@ int list_sharded(s3::Client& client, const std::string& bucket, int workers, Lis
   const auto outcome = sharded.run();
   listed.objects = objects.load();
   listed.ranges = outcome.ranges_listed;
+  listed.workers = outcome.workers;
   if (outcome.error) {
     std::cerr << "s3bench-list: listing failed: " << outcome.error->describe() << "\n";
     return 1;
@@ -138,7 +141,7 @@ int main(int argc, char** argv) {
                                  : list_one_stream(client, bucket, listed);
   if (status != 0) return status;
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-  std::cout << fmt::format("objects={} seconds={:.3f} requests={} ranges={}\n", listed.objects, seconds,
-                           transport->requests(), listed.ranges);
+  std::cout << fmt::format("objects={} seconds={:.3f} requests={} ranges={} workers={}\n", listed.objects, seconds,
+                           transport->requests(), listed.ranges, listed.workers);
   return 0;
 }
