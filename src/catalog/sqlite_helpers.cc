@@ -131,6 +131,12 @@ Statement& Statement::bind(int index, std::string_view text) {
   return *this;
 }
 
+Statement& Statement::bind_static(int index, std::string_view text) {
+  const int status = sqlite3_bind_text64(stmt_.get(), index, text.data(), text.size(), SQLITE_STATIC, SQLITE_UTF8);
+  if (bind_status_ == SQLITE_OK) bind_status_ = status;
+  return *this;
+}
+
 Statement& Statement::bind(int index, std::int64_t value) {
   const int status = sqlite3_bind_int64(stmt_.get(), index, value);
   if (bind_status_ == SQLITE_OK) bind_status_ = status;
@@ -171,6 +177,11 @@ void Statement::reset() {
   sqlite3_reset(stmt_.get());
   sqlite3_clear_bindings(stmt_.get());
   bind_status_ = SQLITE_OK;
+}
+
+void Statement::rewind() {
+  // A failed bind stays reported, because the binding it failed to set stays.
+  sqlite3_reset(stmt_.get());
 }
 
 std::string Statement::column_text(int index) const { return std::string(column_view(index)); }

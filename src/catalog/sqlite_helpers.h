@@ -69,6 +69,10 @@ class Statement {
 
   // Text is bound with its byte length and copied, so embedded NULs survive.
   Statement& bind(int index, std::string_view text);
+  // Binds text without copying it (SQLITE_STATIC). The bytes must stay
+  // valid and unchanged until the parameter is bound again, or the statement
+  // is reset() or destroyed.
+  Statement& bind_static(int index, std::string_view text);
   Statement& bind(int index, std::int64_t value);
   Statement& bind_blob(int index, std::string_view bytes);
   Statement& bind_null(int index);
@@ -79,6 +83,9 @@ class Statement {
   StoreResult<void> run();
   // Resets for another execution and clears the bindings.
   void reset();
+  // Resets for another execution and keeps the bindings, so parameters that
+  // are the same for every execution are bound once.
+  void rewind();
 
   std::string column_text(int index) const;  // exact bytes; "" for NULL
   // The same bytes without a copy, valid until the next step(), reset() or

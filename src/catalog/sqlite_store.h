@@ -11,6 +11,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "catalog/secret_box.h"
@@ -128,6 +129,9 @@ class SqliteStore final : public CatalogStore {
 
   // Sync (sqlite_sync.cc, sqlite_rollups.cc).
   StoreResult<void> touch_bucket(std::int64_t source_id, std::int64_t job_id, const std::string& bucket);
+  // A statement of the write path, prepared on writer_ the first time its
+  // SQL is used. Callers hold write_mutex_ and reset() it when done.
+  StoreResult<Statement*> writer_statement(const std::string& sql);
   StoreResult<void> rebuild_rollups(std::int64_t source_id, const std::string& bucket);
 
   SqliteOptions options_;
@@ -136,6 +140,9 @@ class SqliteStore final : public CatalogStore {
 
   std::mutex write_mutex_;
   Connection writer_;  // guarded by write_mutex_
+  // writer_statement's statements by SQL text; guarded by write_mutex_.
+  // Declared after writer_, so they are finalized before it closes.
+  std::unordered_map<std::string, Statement> writer_statements_;
   ReaderPool readers_;
 };
 

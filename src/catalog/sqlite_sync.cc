@@ -30,70 +30,86 @@ StoreResult<void> validate_objects(const std::string& bucket, std::span<const Ob
   return {};
 }
 
+// What write_objects needs to know of an object's stored row, compared with
+// the object being written while the row is read, so no column is copied.
 struct StoredState {
   bool present = false;
-  std::int64_t size = 0;
-  std::string etag;
-  std::string last_modified;
-  std::string storage_class;
-  std::string checksum_algorithm;
+  bool same_listing = false;  // every listed field equals the stored one
+  bool changed = false;       // size, ETag or modification time differ
   std::int64_t last_seen_job = 0;
 };
 
-// Prepared statements reused for every object of one write_objects batch.
+// The write path's statements. ?1 is the source id and ?2 the bucket in
+// each; in the INSERT and UPDATEs, ?10 (?4 in the touch) is the time and ?11
+// (?5) the job, so a write_objects call binds them once for all objects.
+constexpr const char* kSelectState =
+    "SELECT present, size, etag, last_modified, storage_class, checksum_algorithm, last_seen_job "
+    "FROM objects WHERE source_id = ?1 AND bucket = ?2 AND key = ?3";
+constexpr const char* kSelectStateRange =
+    "SELECT key, present, size, etag, last_modified, storage_class, checksum_algorithm, last_seen_job "
+    "FROM objects WHERE source_id = ?1 AND bucket = ?2 AND key >= ?3 AND key <= ?4 ORDER BY key";
+constexpr const char* kInsertObject =
+    "INSERT INTO objects(source_id, bucket, key, size, last_modified, etag, storage_class, checksum_algorithm, "
+    "is_marker, present, stale, first_seen, last_seen, last_seen_job) "
+    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 1, 0, ?10, ?10, ?11)";
+constexpr const char* kUpdateObject =
+    "UPDATE objects SET size = ?4, last_modified = ?5, etag = ?6, storage_class = ?7, checksum_algorithm = ?8, "
+    "is_marker = ?9, present = 1, stale = 0, last_seen = ?10, last_seen_job = ?11 "
+    "WHERE source_id = ?1 AND bucket = ?2 AND key = ?3";
+// An object whose listed fields match the stored ones gets only the job's mark.
+constexpr const char* kTouchObject =
+    "UPDATE objects SET present = 1, stale = 0, last_seen = ?4, last_seen_job = ?5 "
+    "WHERE source_id = ?1 AND bucket = ?2 AND key = ?3";
+
+// The statements of one write_objects call, owned by the store's cache.
 struct ObjectStatements {
-  Statement select;
-  Statement select_range;
-  Statement insert;
-  Statement update;
-  Statement touch;
+  Statement* select = nullptr;
+  Statement* select_range = nullptr;
+  Statement* insert = nullptr;
+  Statement* update = nullptr;
+  Statement* touch = nullptr;
 };
 
-constexpr const char* kStateColumns =
-    "present, size, etag, last_modified, storage_class, checksum_algorithm, last_seen_job";
+// Resets the statements when a write_objects call ends, which finishes
+// their reads and drops the bindings that point into the call's objects.
+class ResetWhenDone {
+ public:
+  explicit ResetWhenDone(const ObjectStatements& statements) : statements_(statements) {}
+  ResetWhenDone(const ResetWhenDone&) = delete;
+  ResetWhenDone& operator=(const ResetWhenDone&) = delete;
+  ~ResetWhenDone() {
+    for (Statement* statement : {statements_.select, statements_.select_range, statements_.insert,
+                                 statements_.update, statements_.touch}) {
+      if (statement != nullptr) statement->reset();
+    }
+  }
 
-StoreResult<ObjectStatements> prepare_object_statements(Connection& connection) {
-  auto select = connection.prepare(fmt::format(
-      "SELECT {} FROM objects WHERE source_id = ? AND bucket = ? AND key = ?", kStateColumns));
-  if (!select) return std::unexpected(select.error());
-  auto select_range = connection.prepare(fmt::format(
-      "SELECT key, {} FROM objects WHERE source_id = ? AND bucket = ? AND key >= ? AND key <= ? ORDER BY key",
-      kStateColumns));
-  if (!select_range) return std::unexpected(select_range.error());
-  auto insert = connection.prepare(
-      "INSERT INTO objects(source_id, bucket, key, size, last_modified, etag, storage_class, checksum_algorithm, "
-      "is_marker, present, stale, first_seen, last_seen, last_seen_job) "
-      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 1, 0, ?10, ?10, ?11)");
-  if (!insert) return std::unexpected(insert.error());
-  auto update = connection.prepare(
-      "UPDATE objects SET size = ?4, last_modified = ?5, etag = ?6, storage_class = ?7, checksum_algorithm = ?8, "
-      "is_marker = ?9, present = 1, stale = 0, last_seen = ?10, last_seen_job = ?11 "
-      "WHERE source_id = ?1 AND bucket = ?2 AND key = ?3");
-  if (!update) return std::unexpected(update.error());
-  // An object whose listed fields match the stored ones gets only the job's mark.
-  auto touch = connection.prepare(
-      "UPDATE objects SET present = 1, stale = 0, last_seen = ?4, last_seen_job = ?5 "
-      "WHERE source_id = ?1 AND bucket = ?2 AND key = ?3");
-  if (!touch) return std::unexpected(touch.error());
-  return ObjectStatements{std::move(*select), std::move(*select_range), std::move(*insert), std::move(*update),
-                          std::move(*touch)};
+ private:
+  const ObjectStatements& statements_;
+};
+
+// Compares the state columns, starting at column `first`, with `object`.
+StoredState compare_stored(const Statement& row, int first, const ObjectRecord& object) {
+  StoredState state;
+  state.present = row.column_int(first) != 0;
+  const bool same_size = row.column_int(first + 1) == static_cast<std::int64_t>(object.size);
+  const bool same_etag = row.column_view(first + 2) == object.etag;
+  const bool same_time = row.column_view(first + 3) == object.last_modified;
+  state.changed = !(same_size && same_etag && same_time);
+  state.same_listing = !state.changed && row.column_view(first + 4) == object.storage_class &&
+                       row.column_view(first + 5) == object.checksum_algorithm;
+  state.last_seen_job = row.column_int(first + 6);
+  return state;
 }
 
-// Reads the state columns starting at column `first`.
-StoredState state_from_row(const Statement& row, int first) {
-  return StoredState{row.column_int(first) != 0,     row.column_int(first + 1),  row.column_text(first + 2),
-                     row.column_text(first + 3),     row.column_text(first + 4), row.column_text(first + 5),
-                     row.column_int(first + 6)};
-}
-
-StoreResult<std::optional<StoredState>> read_stored_state(Statement& select, std::int64_t source_id,
-                                                          const std::string& bucket, const std::string& key) {
-  select.reset();
-  select.bind(1, source_id).bind(2, bucket).bind(3, key);
+// Runs the point lookup, whose source and bucket are bound already.
+StoreResult<std::optional<StoredState>> read_stored_state(Statement& select, const ObjectRecord& object) {
+  select.rewind();
+  select.bind_static(3, object.key);
   auto row = select.step();
   if (!row) return std::unexpected(row.error());
   if (!*row) return std::optional<StoredState>();
-  return std::optional<StoredState>(state_from_row(select, 0));
+  return std::optional<StoredState>(compare_stored(select, 0, object));
 }
 
 bool strictly_ascending(std::span<const ObjectRecord> objects) {
@@ -118,42 +134,59 @@ StoreResult<std::vector<std::optional<StoredState>>> read_batch_states(Statement
   states.resize(objects.size());
 
   select_range.reset();
-  select_range.bind(1, source_id).bind(2, bucket).bind(3, objects.front().key).bind(4, objects.back().key);
+  select_range.bind(1, source_id)
+      .bind_static(2, bucket)
+      .bind_static(3, objects.front().key)
+      .bind_static(4, objects.back().key);
   std::size_t next = 0;
   while (true) {
     auto row = select_range.step();
     if (!row) return std::unexpected(row.error());
     if (!*row) break;
-    const std::string key = select_range.column_text(0);
-    while (next < objects.size() && objects[next].key < key) ++next;
+    const std::string_view key = select_range.column_view(0);
+    while (next < objects.size() && std::string_view(objects[next].key) < key) ++next;
     if (next == objects.size()) break;
-    if (objects[next].key == key) states[next] = state_from_row(select_range, 1);
+    if (objects[next].key == key) states[next] = compare_stored(select_range, 1, objects[next]);
   }
+  select_range.reset();
   return states;
 }
 
-bool same_listing(const StoredState& before, const ObjectRecord& object) {
-  return before.size == static_cast<std::int64_t>(object.size) && before.etag == object.etag &&
-         before.last_modified == object.last_modified && before.storage_class == object.storage_class &&
-         before.checksum_algorithm == object.checksum_algorithm;
+// Binds the object's own parameters of the INSERT or UPDATE.
+void bind_object(Statement& statement, const ObjectRecord& object) {
+  statement.rewind();
+  statement.bind_static(3, object.key)
+      .bind(4, static_cast<std::int64_t>(object.size))
+      .bind_static(5, object.last_modified)
+      .bind_static(6, object.etag)
+      .bind_static(7, object.storage_class)
+      .bind_static(8, object.checksum_algorithm)
+      .bind(9, std::int64_t{object.is_folder_marker()});
 }
 
-// Binds the parameters that INSERT and UPDATE of an object share.
-void bind_object(Statement& statement, std::int64_t source_id, std::int64_t job_id, const std::string& bucket,
-                 const ObjectRecord& object, const std::string& time) {
-  statement.reset();
-  statement.bind(1, source_id)
-      .bind(2, bucket)
-      .bind(3, object.key)
-      .bind(4, static_cast<std::int64_t>(object.size))
-      .bind(5, object.last_modified)
-      .bind(6, object.etag)
-      .bind(7, object.storage_class)
-      .bind(8, object.checksum_algorithm)
-      .bind(9, std::int64_t{object.is_folder_marker()})
-      .bind(10, time)
-      .bind(11, job_id);
-}
+// Turns the writer's foreign key enforcement off for one write_objects
+// call and back on when destroyed. With enforcement on, SQLite checks
+// objects.source_id against sources on every inserted row. write_objects
+// checks the source once per batch instead (require_source, in the same
+// transaction), which is the same guarantee, and the ON DELETE CASCADE of a
+// source runs in remove_source, with enforcement on. The PRAGMA does nothing
+// inside a transaction, so the guard is made before BEGIN.
+class ForeignKeysOff {
+ public:
+  explicit ForeignKeysOff(Connection& connection) : connection_(connection) {
+    static_cast<void>(connection_.exec("PRAGMA foreign_keys = OFF"));
+  }
+  ForeignKeysOff(const ForeignKeysOff&) = delete;
+  ForeignKeysOff& operator=(const ForeignKeysOff&) = delete;
+  ~ForeignKeysOff() {
+    if (auto restored = connection_.exec("PRAGMA foreign_keys = ON"); !restored) {
+      spdlog::error("{}", restored.error().message);
+    }
+  }
+
+ private:
+  Connection& connection_;
+};
 
 // The clause that selects the buckets a job neither recorded nor completed.
 constexpr const char* kUnvisitedBuckets =
@@ -161,13 +194,23 @@ constexpr const char* kUnvisitedBuckets =
 
 }  // namespace
 
+StoreResult<Statement*> SqliteStore::writer_statement(const std::string& sql) {
+  if (auto found = writer_statements_.find(sql); found != writer_statements_.end()) return &found->second;
+  auto prepared = writer_.prepare(sql);
+  if (!prepared) return std::unexpected(prepared.error());
+  return &writer_statements_.emplace(sql, std::move(*prepared)).first->second;
+}
+
 StoreResult<void> SqliteStore::touch_bucket(std::int64_t source_id, std::int64_t job_id, const std::string& bucket) {
-  auto statement = writer_.prepare(
+  auto statement = writer_statement(
       "INSERT INTO buckets(source_id, name, present, last_seen_job) VALUES (?, ?, 1, ?) "
       "ON CONFLICT(source_id, name) DO UPDATE SET present = 1, last_seen_job = excluded.last_seen_job");
   if (!statement) return std::unexpected(statement.error());
-  statement->bind(1, source_id).bind(2, bucket).bind(3, job_id);
-  return statement->run();
+  (*statement)->reset();
+  (*statement)->bind(1, source_id).bind_static(2, bucket).bind(3, job_id);
+  auto status = (*statement)->run();
+  (*statement)->reset();
+  return status;
 }
 
 StoreResult<void> SqliteStore::record_bucket(std::int64_t source_id, std::int64_t job_id, const BucketEntry& bucket) {
@@ -196,17 +239,33 @@ StoreResult<WriteCounts> SqliteStore::write_objects(std::int64_t source_id, std:
   CATALOG_RETURN_IF_ERROR(validate_objects(bucket, objects));
 
   std::lock_guard lock(write_mutex_);
+  const ForeignKeysOff foreign_keys_off(writer_);
   auto transaction = Transaction::begin(writer_, Transaction::Mode::kImmediate);
   if (!transaction) return std::unexpected(transaction.error());
   CATALOG_RETURN_IF_ERROR(require_source(writer_, source_id));
   CATALOG_RETURN_IF_ERROR(touch_bucket(source_id, job_id, bucket));
-  auto statements = prepare_object_statements(writer_);
-  if (!statements) return std::unexpected(statements.error());
+  // The statements bind `time`, `bucket` and the objects' fields without
+  // copying them, and ResetWhenDone drops those bindings before they go.
+  const std::string time = now();
+  ObjectStatements statements;
+  const ResetWhenDone reset_when_done(statements);
+  for (const auto& [slot, sql] : {std::pair{&statements.select, kSelectState},
+                                  std::pair{&statements.select_range, kSelectStateRange},
+                                  std::pair{&statements.insert, kInsertObject},
+                                  std::pair{&statements.update, kUpdateObject},
+                                  std::pair{&statements.touch, kTouchObject}}) {
+    auto statement = writer_statement(sql);
+    if (!statement) return std::unexpected(statement.error());
+    *slot = *statement;
+  }
+  statements.select->bind(1, source_id).bind_static(2, bucket);
+  statements.insert->bind(1, source_id).bind_static(2, bucket).bind_static(10, time).bind(11, job_id);
+  statements.update->bind(1, source_id).bind_static(2, bucket).bind_static(10, time).bind(11, job_id);
+  statements.touch->bind(1, source_id).bind_static(2, bucket).bind_static(4, time).bind(5, job_id);
 
-  auto batch_states = read_batch_states(statements->select_range, source_id, bucket, objects);
+  auto batch_states = read_batch_states(*statements.select_range, source_id, bucket, objects);
   if (!batch_states) return std::unexpected(batch_states.error());
 
-  const std::string time = now();
   WriteCounts counts;
   for (std::size_t index = 0; index < objects.size(); ++index) {
     const ObjectRecord& object = objects[index];
@@ -214,7 +273,7 @@ StoreResult<WriteCounts> SqliteStore::write_objects(std::int64_t source_id, std:
     if (!batch_states->empty()) {
       stored = std::move((*batch_states)[index]);
     } else {
-      auto looked_up = read_stored_state(statements->select, source_id, bucket, object.key);
+      auto looked_up = read_stored_state(*statements.select, object);
       if (!looked_up) return std::unexpected(looked_up.error());
       stored = std::move(*looked_up);
     }
@@ -227,29 +286,27 @@ StoreResult<WriteCounts> SqliteStore::write_objects(std::int64_t source_id, std:
         ++counts.added;
         ++counts.first_seen_by_job;
       }
-      bind_object(statements->insert, source_id, job_id, bucket, object, time);
-      CATALOG_RETURN_IF_ERROR(statements->insert.run());
+      bind_object(*statements.insert, object);
+      CATALOG_RETURN_IF_ERROR(statements.insert->run());
       continue;
     }
 
     const StoredState& before = *stored;
     if (counts_as_file && before.last_seen_job != job_id) {
       ++counts.first_seen_by_job;
-      const bool changed = before.size != static_cast<std::int64_t>(object.size) || before.etag != object.etag ||
-                           before.last_modified != object.last_modified;
       if (!before.present) {
         ++counts.added;
-      } else if (changed) {
+      } else if (before.changed) {
         ++counts.updated;
       }
     }
-    if (same_listing(before, object)) {
-      statements->touch.reset();
-      statements->touch.bind(1, source_id).bind(2, bucket).bind(3, object.key).bind(4, time).bind(5, job_id);
-      CATALOG_RETURN_IF_ERROR(statements->touch.run());
+    if (before.same_listing) {
+      statements.touch->rewind();
+      statements.touch->bind_static(3, object.key);
+      CATALOG_RETURN_IF_ERROR(statements.touch->run());
     } else {
-      bind_object(statements->update, source_id, job_id, bucket, object, time);
-      CATALOG_RETURN_IF_ERROR(statements->update.run());
+      bind_object(*statements.update, object);
+      CATALOG_RETURN_IF_ERROR(statements.update->run());
     }
   }
 
