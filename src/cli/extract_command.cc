@@ -126,7 +126,7 @@ void register_extract_command(CLI::App& app, CommandContext& context) {
       ->check(CLI::Range(1, 64));
   command->add_option("--max-requests", max_requests,
                       "ListObjectsV2 requests in flight for the whole job, across buckets and key ranges of one "
-                      "bucket; halved while S3 throttles. A bucket uses more than 16 only when its requests wait "
+                      "bucket; halved while S3 throttles. A bucket uses more than two per CPU only when its requests wait "
                       "on the network (default 64, 1 lists each bucket sequentially)")
       ->check(CLI::Range(1, 256));
   command->add_option("--page-size", page_size, "keys per ListObjectsV2 page (max-keys, default 1000)")

@@ -26,8 +26,8 @@ struct ExtractOptions {
   int max_concurrent_buckets = 4;  // buckets listed at the same time
   // ListObjectsV2 requests in flight for the whole job, across buckets and
   // key ranges. Throttling lowers it for a while (see s3::RequestLimiter);
-  // 1 also turns off sharded listing. A bucket uses more than 16 only when
-  // its requests wait on the network (see ShardedListingOptions).
+  // 1 also turns off sharded listing. A bucket uses more than two per CPU
+  // only when its requests wait on the network (see ShardedListingOptions).
   int max_requests = 64;
   int max_keys_per_page = 1000;    // ListObjectsV2 MaxKeys; S3 caps it at 1000
   std::string trigger;             // recorded on the job: "api", "schedule", or "" for the CLI

@@ -214,7 +214,11 @@ std::optional<std::vector<std::string>> ShardedListing::discover_split_points(co
 int ShardedListing::worker_count() const {
   const bool latency_bound =
       min_wait_seconds_ && *min_wait_seconds_ >= std::chrono::duration<double>(options_.latency_bound_wait).count();
-  return latency_bound ? options_.max_workers : std::min(options_.max_workers, options_.cpu_bound_workers);
+  if (latency_bound) return options_.max_workers;
+  const int cpu_bound_workers =
+      options_.cpu_bound_workers > 0 ? options_.cpu_bound_workers
+                                     : 2 * std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
+  return std::min(options_.max_workers, cpu_bound_workers);
 }
 
 void ShardedListing::run_workers(int count) {

@@ -40,8 +40,10 @@ struct ShardedListingOptions {
   // network. Each has at most one request in flight. 1 lists sequentially.
   int max_workers = 64;
   // Ranges listed at the same time when they do not: the client's CPU then
-  // bounds the listing, and more ranges only cost requests and memory.
-  int cpu_bound_workers = 16;
+  // bounds the listing, and more ranges only cost requests and memory. 0
+  // means two per hardware thread, so one range's parse overlaps another's
+  // request.
+  int cpu_bound_workers = 0;
   // The listing counts as waiting on the network when each of the first
   // pages waited at least this long beyond the CPU time that this thread
   // spent on it (sending, receiving and parsing).
