@@ -229,8 +229,12 @@ export async function renderSearch({ main, query: search, setTitle }) {
     return;
   }
   const pageLink = (label, nextOffset) => link(`/search${query({ ...values, offset: nextOffset || null })}`, label);
+  // A search without text stops counting after enough matches; the total is then a lower bound.
+  const capped = answer.total_exact === false;
+  const totalText = capped ? `${formatCount(answer.total)}+` : formatCount(answer.total);
+  const countText = capped ? `${totalText} results (counting stopped)` : plural(answer.total, 'result');
   replace(results,
-    h('p', { class: 'summary-line', text: `${plural(answer.total, 'result')}${values.text ? ', best match first' : ''}` }),
+    h('p', { class: 'summary-line', text: `${countText}${values.text ? ', best match first' : ''}` }),
     h('div', { class: 'table-wrap' }, h('table', { class: 'table' },
       h('caption', { class: 'visually-hidden', text: 'Search results' }),
       h('thead', {}, h('tr', {},
@@ -239,6 +243,6 @@ export async function renderSearch({ main, query: search, setTitle }) {
       h('tbody', {}, ...answer.results.map(resultRow)))),
     h('div', { class: 'pager' },
       offset > 0 ? pageLink('← Previous', Math.max(0, offset - PAGE_SIZE)) : null,
-      h('span', { class: 'muted', text: `${formatCount(offset + 1)}–${formatCount(offset + answer.results.length)} of ${formatCount(answer.total)}` }),
+      h('span', { class: 'muted', text: `${formatCount(offset + 1)}–${formatCount(offset + answer.results.length)} of ${totalText}` }),
       offset + answer.results.length < answer.total ? pageLink('Next →', offset + PAGE_SIZE) : null));
 }

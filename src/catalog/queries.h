@@ -101,7 +101,14 @@ struct SearchHit {
 
 struct SearchPage {
   std::vector<SearchHit> hits;
+  // Matching items. A search without text stops counting once it has the
+  // page and at least kSearchCountLimit matches; total_exact is then false
+  // and total is a lower bound.
   std::uint64_t total = 0;
+  bool total_exact = true;
 };
+
+// Matches a search without text counts before it stops.
+inline constexpr std::uint64_t kSearchCountLimit = 10'000;
 
 }  // namespace s3cat::catalog

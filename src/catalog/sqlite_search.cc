@@ -1,12 +1,15 @@
 // Search and annotation listings of the SQLite store. Substring criteria
 // scan the candidate rows; the full-text criterion uses the FTS5 index over
 // annotations (annotations_fts, see the schema's version 2).
-// NOTE: a search without text reads every present file of the sources in
-// scope (and counts them for the total), so its time grows with the
-// catalog. An FTS5 trigram index on paths would serve substrings from an
-// index at the cost of a larger database and slower syncs.
+// NOTE: a search without text scans files in path order and stops once it
+// has the page and kSearchCountLimit matches, but a criterion that matches
+// fewer files than that reads every present file of the sources in scope,
+// so its time grows with the catalog. An FTS5 trigram index on paths would
+// serve substrings from an index at the cost of a larger database and
+// slower syncs.
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <variant>
 
 #include "catalog/sqlite_rows.h"
@@ -40,8 +43,8 @@ struct Conditions {
   }
 };
 
-void bind_all(Statement& statement, const std::vector<Binding>& bindings) {
-  int index = 1;
+void bind_all(Statement& statement, const std::vector<Binding>& bindings, int first_index = 1) {
+  int index = first_index;
   for (const Binding& binding : bindings) {
     if (const auto* number = std::get_if<std::int64_t>(&binding)) {
       statement.bind(index++, *number);
@@ -76,15 +79,28 @@ std::string fts_query(const std::string& text) {
   return query;
 }
 
-// Conditions shared by both search forms. In the SQL, `item` has the
-// columns source_id, bucket, key, name and path. `file` is the objects row,
-// which is NULL for folders and buckets.
-Conditions common_conditions(const SearchQuery& query) {
+// SQL expressions for an item's name and path in one search form.
+struct ItemColumns {
+  const char* name;
+  const char* path;
+};
+
+// The text search's items have the columns source_id, bucket, key, name and path.
+constexpr ItemColumns kTextItemColumns{"item.name", "item.path"};
+// A file search reads objects AS file directly.
+constexpr ItemColumns kFileItemColumns{"base_name(file.key)", "('/' || file.bucket || '/' || file.key)"};
+
+// Conditions on the item's name, path, annotation (`note`) and file row
+// (`file`, NULL for folders and buckets). The source and the bucket are
+// conditions of the text search only; a file search visits them in turn.
+Conditions common_conditions(const SearchQuery& query, const ItemColumns& columns) {
   Conditions where;
-  if (query.source_id) where.add("item.source_id = ?", *query.source_id);
-  if (!query.bucket.empty()) where.add("item.bucket = ?", query.bucket);
-  if (!query.name_contains.empty()) where.add("instr(lower(item.name), lower(?)) > 0", query.name_contains);
-  if (!query.path_contains.empty()) where.add("instr(lower(item.path), lower(?)) > 0", query.path_contains);
+  if (!query.name_contains.empty()) {
+    where.add(fmt::format("instr(lower({}), lower(?)) > 0", columns.name), query.name_contains);
+  }
+  if (!query.path_contains.empty()) {
+    where.add(fmt::format("instr(lower({}), lower(?)) > 0", columns.path), query.path_contains);
+  }
   if (!query.tag.empty()) {
     where.add("EXISTS (SELECT 1 FROM json_each(note.tags) WHERE json_each.value = ?)", query.tag);
   }
@@ -107,14 +123,19 @@ constexpr const char* kHitColumns =
     "source.name, item.source_id, item.bucket, item.key, "
     "note.description, note.tags, note.owners, note.updated_by, note.updated_at, note.key IS NOT NULL";
 
-// Files: every present file, with its annotation when it has one.
-constexpr const char* kFileItems =
-    "FROM (SELECT source_id, bucket, key, base_name(key) AS name, "
-    "'/' || bucket || '/' || key AS path FROM objects WHERE present = 1 AND is_marker = 0) AS item "
-    "JOIN objects AS file ON file.source_id = item.source_id AND file.bucket = item.bucket AND file.key = item.key "
-    "JOIN sources AS source ON source.id = item.source_id "
-    "LEFT JOIN annotations AS note ON note.source_id = item.source_id AND note.bucket = item.bucket "
-    "AND note.key = item.key";
+// The present files of one bucket in key order, each with its annotation
+// when it has one. ?1 is the source id, ?2 the bucket, ?3 the source name;
+// the conditions' parameters follow. SQLite tests the conditions on `file`
+// before it looks up the annotation.
+constexpr const char* kBucketFiles =
+    "SELECT file.key, file.size, file.last_modified, file.etag, file.storage_class, file.checksum_algorithm, "
+    "file.present, file.stale, file.first_seen, file.last_seen, "
+    "?3, file.source_id, file.bucket, file.key, "
+    "note.description, note.tags, note.owners, note.updated_by, note.updated_at, note.key IS NOT NULL "
+    "FROM objects AS file LEFT JOIN annotations AS note ON note.source_id = file.source_id "
+    "AND note.bucket = file.bucket AND note.key = file.key "
+    "WHERE file.source_id = ?1 AND file.bucket = ?2 AND file.present = 1 AND file.is_marker = 0 AND {} "
+    "ORDER BY file.key";
 
 // Annotated items whose annotation matches the FTS5 query (the first
 // parameter). An item's name is its last path segment, or the bucket name.
@@ -181,6 +202,84 @@ StoreResult<std::uint64_t> count_rows(Connection& connection, const std::string&
   return static_cast<std::uint64_t>(statement->column_int(0));
 }
 
+struct SourceName {
+  std::int64_t id = 0;
+  std::string name;
+};
+
+StoreResult<std::vector<SourceName>> sources_in_scope(Connection& connection, std::optional<std::int64_t> source_id) {
+  auto statement = connection.prepare(
+      fmt::format("SELECT id, name FROM sources {} ORDER BY name", source_id ? "WHERE id = ?" : ""));
+  if (!statement) return std::unexpected(statement.error());
+  if (source_id) statement->bind(1, *source_id);
+  std::vector<SourceName> sources;
+  while (true) {
+    auto row = statement->step();
+    if (!row) return std::unexpected(row.error());
+    if (!*row) return sources;
+    sources.push_back(SourceName{statement->column_int(0), statement->column_text(1)});
+  }
+}
+
+// The source's bucket names in path order, or only `bucket` when it is set.
+StoreResult<std::vector<std::string>> buckets_in_scope(Connection& connection, std::int64_t source_id,
+                                                       const std::string& bucket) {
+  auto statement = connection.prepare(
+      fmt::format("SELECT name FROM buckets WHERE source_id = ? {}", bucket.empty() ? "" : "AND name = ?"));
+  if (!statement) return std::unexpected(statement.error());
+  statement->bind(1, source_id);
+  if (!bucket.empty()) statement->bind(2, bucket);
+  std::vector<std::string> names;
+  while (true) {
+    auto row = statement->step();
+    if (!row) return std::unexpected(row.error());
+    if (!*row) break;
+    names.push_back(statement->column_text(0));
+  }
+  sort_in_path_order(names);
+  return names;
+}
+
+// A search without text: present files in order of source name and path.
+// The scan follows that order (sources by name, buckets in path order, each
+// bucket through its primary key), so it stops as soon as it has the page
+// and enough matches for the capped total.
+StoreResult<SearchPage> search_files(Connection& connection, const SearchQuery& query) {
+  const Conditions where = common_conditions(query, kFileItemColumns);
+  const std::uint64_t stop_at = std::max<std::uint64_t>(kSearchCountLimit, query.offset + query.limit + 1);
+
+  auto statement = connection.prepare(fmt::format(kBucketFiles, where.sql()));
+  if (!statement) return std::unexpected(statement.error());
+  auto sources = sources_in_scope(connection, query.source_id);
+  if (!sources) return std::unexpected(sources.error());
+
+  SearchPage page;
+  std::uint64_t matched = 0;
+  for (const SourceName& source : *sources) {
+    auto buckets = buckets_in_scope(connection, source.id, query.bucket);
+    if (!buckets) return std::unexpected(buckets.error());
+    for (const std::string& bucket : *buckets) {
+      statement->reset();
+      statement->bind(1, source.id).bind(2, bucket).bind(3, source.name);
+      bind_all(*statement, where.bindings, 4);
+      while (true) {
+        auto row = statement->step();
+        if (!row) return std::unexpected(row.error());
+        if (!*row) break;
+        if (matched >= query.offset && page.hits.size() < query.limit) page.hits.push_back(hit_from_row(*statement));
+        ++matched;
+        if (matched >= stop_at) {
+          page.total = matched;
+          page.total_exact = false;
+          return page;
+        }
+      }
+    }
+  }
+  page.total = matched;
+  return page;
+}
+
 }  // namespace
 
 StoreResult<SearchPage> SqliteStore::search(const SearchQuery& query) {
@@ -190,19 +289,16 @@ StoreResult<SearchPage> SqliteStore::search(const SearchQuery& query) {
   if (!transaction) return std::unexpected(transaction.error());
 
   const std::string match = fts_query(query.text);
-  Conditions where = common_conditions(query);
-  std::vector<Binding> bindings;
-  std::string from_where;
-  std::string order;
-  if (match.empty()) {
-    from_where = fmt::format("{} WHERE {}", kFileItems, where.sql());
-    order = "source.name, item.bucket || '/', item.key";
-  } else {
-    bindings.push_back(match);
-    from_where = fmt::format("{} WHERE {} AND {}", kTextItems, kTextItemPresent, where.sql());
-    order = "item.rank, source.name, item.bucket || '/', item.key";
-  }
+  if (match.empty()) return search_files(**reader, query);
+
+  // Annotations are few next to files, so the text search counts every match.
+  Conditions where = common_conditions(query, kTextItemColumns);
+  if (query.source_id) where.add("item.source_id = ?", *query.source_id);
+  if (!query.bucket.empty()) where.add("item.bucket = ?", query.bucket);
+  std::vector<Binding> bindings{match};
   bindings.insert(bindings.end(), where.bindings.begin(), where.bindings.end());
+  const std::string from_where = fmt::format("{} WHERE {} AND {}", kTextItems, kTextItemPresent, where.sql());
+  const std::string order = "item.rank, source.name, item.bucket || '/', item.key";
 
   SearchPage page;
   auto total = count_rows(**reader, from_where, bindings);

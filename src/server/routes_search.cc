@@ -57,7 +57,7 @@ void register_search_routes(Router& router, ServerContext& context) {
                          {"file", hit.file ? file_json(*hit.file, hit.annotation) : nlohmann::json(nullptr)},
                          {"annotation", annotation_json(hit.annotation)}});
     }
-    send_json(response, 200, {{"results", results}, {"total", page.total}});
+    send_json(response, 200, {{"results", results}, {"total", page.total}, {"total_exact", page.total_exact}});
   });
 
   router.add("GET", "/api/tags", [&context](const httplib::Request& request, httplib::Response& response) {

@@ -573,6 +573,8 @@ class MotoCatalogTest(ServerTestCase):
             return [result["path"] for result in reply.json["results"]]
 
         self.assertEqual(paths("name=READ"), ["/alpha/docs/readme.md"])
+        counted = self.server.call("GET", "/api/search?extension=md").json
+        self.assertEqual((counted["total"], counted["total_exact"]), (2, True))
         self.assertEqual(paths("path=/alpha/docs/"),
                          ["/alpha/docs/deep/x.csv", "/alpha/docs/guide.md", "/alpha/docs/readme.md"])
         self.assertEqual(paths("extension=md"), ["/alpha/docs/guide.md", "/alpha/docs/readme.md"])

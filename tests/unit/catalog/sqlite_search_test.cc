@@ -1,3 +1,4 @@
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include "store_fixture.h"
@@ -199,6 +200,66 @@ TEST_F(SqliteStoreSearch, ListAnnotatedByPresence) {
   EXPECT_TRUE(present->items[0].present);
   EXPECT_EQ(present->items[1].annotation.description, "folder");
   EXPECT_EQ(present->items[1].annotation.updated_by, "alice");
+}
+
+TEST_F(SqliteStoreSearch, FileSearchCountStopsAtLimit) {
+  // More matching files than kSearchCountLimit, in two buckets whose path
+  // order ("big-a/" before "big/") differs from the order of their names.
+  const std::int64_t source_id = add_source("big-src");
+  const std::uint64_t files = kSearchCountLimit + 50;
+  std::vector<ObjectRecord> first;
+  std::vector<ObjectRecord> second;
+  for (std::uint64_t i = 0; i < files; ++i) {
+    auto& target = i < 20 ? first : second;
+    target.push_back(object(fmt::format("f{:06}.dat", i), i));
+  }
+  sync_bucket(source_id, "big-a", first);
+  sync_bucket(source_id, "big", second);
+
+  auto page = store_->search(SearchQuery{.source_id = source_id, .extension = "dat", .limit = 30});
+  ASSERT_TRUE(page.has_value()) << page.error().message;
+  EXPECT_EQ(page->total, kSearchCountLimit);
+  EXPECT_FALSE(page->total_exact);
+  ASSERT_EQ(page->hits.size(), 30u);
+  EXPECT_EQ(page->hits[0].item.bucket, "big-a") << "path order puts big-a/ before big/";
+  EXPECT_EQ(page->hits[0].item.key, "f000000.dat");
+  EXPECT_EQ(page->hits[19].item.key, "f000019.dat");
+  EXPECT_EQ(page->hits[20].item.bucket, "big");
+  EXPECT_EQ(page->hits[20].item.key, "f000020.dat");
+
+  auto deep = store_->search(SearchQuery{.source_id = source_id, .extension = "dat", .limit = 10, .offset = 10'020});
+  ASSERT_TRUE(deep.has_value());
+  ASSERT_EQ(deep->hits.size(), 10u);
+  EXPECT_EQ(deep->hits[0].item.key, "f010020.dat");
+  EXPECT_EQ(deep->total, 10'031u) << "a page past the limit is counted up to one match after it";
+  EXPECT_FALSE(deep->total_exact);
+
+  auto last = store_->search(SearchQuery{.source_id = source_id, .extension = "dat", .limit = 100, .offset = 10'000});
+  ASSERT_TRUE(last.has_value());
+  EXPECT_EQ(last->hits.size(), 50u);
+  EXPECT_EQ(last->total, files);
+  EXPECT_TRUE(last->total_exact) << "the scan reached the end of the catalog";
+
+  auto few = store_->search(SearchQuery{.source_id = source_id, .name_contains = "f00001"});
+  ASSERT_TRUE(few.has_value());
+  EXPECT_EQ(few->total, 10u);
+  EXPECT_TRUE(few->total_exact);
+}
+
+TEST_F(SqliteStoreSearch, FileSearchUnknownBucket) {
+  auto page = store_->search(SearchQuery{.bucket = "missing"});
+  ASSERT_TRUE(page.has_value()) << page.error().message;
+  EXPECT_EQ(page->total, 0u);
+  EXPECT_TRUE(page->total_exact);
+  EXPECT_TRUE(page->hits.empty());
+}
+
+TEST_F(SqliteStoreSearch, NameOfKeyWithNul) {
+  const std::int64_t source_id = add_source("nul-src");
+  sync_bucket(source_id, "b", {object(std::string("dir\0x/na\0me.txt", 15), 1), object("other/name.txt", 1)});
+  auto page = store_->search(SearchQuery{.source_id = source_id, .name_contains = "me.txt"});
+  ASSERT_TRUE(page.has_value()) << page.error().message;
+  EXPECT_EQ(page->total, 2u) << "the name after the last '/' keeps the bytes after a NUL";
 }
 
 }  // namespace
