@@ -201,6 +201,20 @@ int query(const Options& options) {
     files.descending = true;
     check(store->list_folder_files(source_id, files), "list_folder_files");
   });
+  // The bucket's top level holds the most direct files of any folder.
+  const int top_rounds = std::max(3, options.rounds / 4);
+  time_query(all, "list_folder_files, top level, first 100 by name", top_rounds, [&](int) {
+    catalog::FolderFilesQuery files;
+    files.bucket = kBucket;
+    check(store->list_folder_files(source_id, files), "list_folder_files");
+  });
+  time_query(all, "list_folder_files, top level, 100 by size, descending", top_rounds, [&](int) {
+    catalog::FolderFilesQuery files;
+    files.bucket = kBucket;
+    files.sort = catalog::FileSort::kSize;
+    files.descending = true;
+    check(store->list_folder_files(source_id, files), "list_folder_files");
+  });
   time_query(all, "get_file", options.rounds, [&](int round) {
     check(store->get_file(source_id, {kBucket, sample_keys[round]}), "get_file");
   });
@@ -208,7 +222,7 @@ int query(const Options& options) {
     check(store->get_folder(source_id, {kBucket, parent_of(sample_keys[round], 2)}), "get_folder");
   });
   time_query(all, "count_files", options.rounds, [&](int) { check(store->count_files(source_id), "count_files"); });
-  // A search without text reads every present file, so it gets fewer rounds.
+  // A search without text can read every present file, so it gets fewer rounds.
   const int search_rounds = std::max(3, options.rounds / 8);
   time_query(all, "search name_contains 'part-00017', first 50", search_rounds, [&](int) {
     catalog::SearchQuery search;
@@ -220,6 +234,19 @@ int query(const Options& options) {
     catalog::SearchQuery search;
     search.bucket = kBucket;
     search.extension = "parquet";
+    search.limit = 50;
+    check(store->search(search), "search");
+  });
+  time_query(all, "search path_contains '/2026/11/', first 50", search_rounds, [&](int) {
+    catalog::SearchQuery search;
+    search.path_contains = "/2026/11/";
+    search.limit = 50;
+    check(store->search(search), "search");
+  });
+  // No generated key contains this, so the search reads every present file.
+  time_query(all, "search name_contains 'no-such-name' (full scan)", search_rounds, [&](int) {
+    catalog::SearchQuery search;
+    search.name_contains = "no-such-name";
     search.limit = 50;
     check(store->search(search), "search");
   });
