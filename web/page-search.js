@@ -229,7 +229,7 @@ export async function renderSearch({ main, query: search, setTitle }) {
     return;
   }
   const pageLink = (label, nextOffset) => link(`/search${query({ ...values, offset: nextOffset || null })}`, label);
-  // A search without text stops counting after enough matches; the total is then a lower bound.
+  // A search without text stops counting after enough matches, and its total is then a lower bound.
   const capped = answer.total_exact === false;
   const totalText = capped ? `${formatCount(answer.total)}+` : formatCount(answer.total);
   const countText = capped ? `${totalText} results (counting stopped)` : plural(answer.total, 'result');

@@ -201,7 +201,7 @@ int query(const Options& options) {
     files.descending = true;
     check(store->list_folder_files(source_id, files), "list_folder_files");
   });
-  // The bucket's top level holds the most direct files of any folder.
+  // The bucket's top level has more direct files than any folder.
   const int top_rounds = std::max(3, options.rounds / 4);
   time_query(all, "list_folder_files, top level, first 100 by name", top_rounds, [&](int) {
     catalog::FolderFilesQuery files;

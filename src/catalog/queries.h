@@ -102,7 +102,7 @@ struct SearchHit {
 struct SearchPage {
   std::vector<SearchHit> hits;
   // Matching items. A search without text stops counting once it has the
-  // page and at least kSearchCountLimit matches; total_exact is then false
+  // page and at least kSearchCountLimit matches. Then total_exact is false,
   // and total is a lower bound.
   std::uint64_t total = 0;
   bool total_exact = true;

@@ -188,10 +188,14 @@ StoreResult<FilePage> page_by_value(Connection& connection, std::int64_t source_
   const bool by_size = query.sort == FileSort::kSize;
   // True when `left` comes before `right` in the page's order; ties go by key.
   auto before = [&](const SortEntry& left, const SortEntry& right) {
-    const int order = by_size ? (left.size < right.size ? -1 : left.size > right.size ? 1 : 0)
-                              : left.last_modified.compare(right.last_modified);
-    const int decided = order != 0 ? order : left.key.compare(right.key);
-    return query.descending ? decided > 0 : decided < 0;
+    int order = 0;
+    if (by_size) {
+      order = (left.size > right.size) - (left.size < right.size);
+    } else {
+      order = left.last_modified.compare(right.last_modified);
+    }
+    if (order == 0) order = left.key.compare(right.key);
+    return query.descending ? order > 0 : order < 0;
   };
   std::optional<SortEntry> cursor;
   if (query.after) {

@@ -39,9 +39,9 @@ struct StoredState {
   std::int64_t last_seen_job = 0;
 };
 
-// The write path's statements. ?1 is the source id and ?2 the bucket in
-// each; in the INSERT and UPDATEs, ?10 (?4 in the touch) is the time and ?11
-// (?5) the job, so a write_objects call binds them once for all objects.
+// The write path's statements. In each, ?1 is the source id and ?2 the
+// bucket. In the INSERT and UPDATEs, ?10 is the time and ?11 the job (?4
+// and ?5 in the touch). A write_objects call binds these once for all objects.
 constexpr const char* kSelectState =
     "SELECT present, size, etag, last_modified, storage_class, checksum_algorithm, last_seen_job "
     "FROM objects WHERE source_id = ?1 AND bucket = ?2 AND key = ?3";
