@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <optional>
 #include <span>
 #include <vector>
@@ -60,6 +61,11 @@ constexpr const char* kUpdateObject =
 constexpr const char* kTouchObject =
     "UPDATE objects SET present = 1, stale = 0, last_seen = ?4, last_seen_job = ?5 "
     "WHERE source_id = ?1 AND bucket = ?2 AND key = ?3";
+// The same mark for every stored row from the page's first key (?3) to its
+// last (?6): one range walk instead of a B-tree descent per object.
+constexpr const char* kTouchRange =
+    "UPDATE objects SET present = 1, stale = 0, last_seen = ?4, last_seen_job = ?5 "
+    "WHERE source_id = ?1 AND bucket = ?2 AND key >= ?3 AND key <= ?6";
 
 // The statements of one write_objects call, owned by the store's cache.
 struct ObjectStatements {
@@ -68,6 +74,7 @@ struct ObjectStatements {
   Statement* insert = nullptr;
   Statement* update = nullptr;
   Statement* touch = nullptr;
+  Statement* touch_range = nullptr;
 };
 
 // Resets the statements when a write_objects call ends, which finishes
@@ -79,7 +86,7 @@ class ResetWhenDone {
   ResetWhenDone& operator=(const ResetWhenDone&) = delete;
   ~ResetWhenDone() {
     for (Statement* statement : {statements_.select, statements_.select_range, statements_.insert,
-                                 statements_.update, statements_.touch}) {
+                                 statements_.update, statements_.touch, statements_.touch_range}) {
       if (statement != nullptr) statement->reset();
     }
   }
@@ -119,18 +126,24 @@ bool strictly_ascending(std::span<const ObjectRecord> objects) {
   return true;
 }
 
+// The stored states of a batch, in batch order, and whether the range from
+// its first to its last key holds a stored row that is not in the batch.
+struct BatchStates {
+  std::vector<std::optional<StoredState>> states;
+  bool other_rows_in_range = false;
+};
+
 // The stored state of each object of the batch, in batch order. S3 sends a
 // page in key order, so one range scan over the page's first to last key
 // reads them all, merged by key (std::string compares bytes as unsigned,
 // which is SQLite's BINARY order). A batch out of order or with a repeated
 // key (a directory bucket, or a caller's own batch) takes one lookup per
-// object as it is written instead, and gets an empty vector here.
-StoreResult<std::vector<std::optional<StoredState>>> read_batch_states(Statement& select_range,
-                                                                       std::int64_t source_id,
-                                                                       const std::string& bucket,
-                                                                       std::span<const ObjectRecord> objects) {
-  std::vector<std::optional<StoredState>> states;
-  if (objects.empty() || !strictly_ascending(objects)) return states;
+// object as it is written instead, and gets no states here.
+StoreResult<BatchStates> read_batch_states(Statement& select_range, std::int64_t source_id, const std::string& bucket,
+                                           std::span<const ObjectRecord> objects) {
+  BatchStates batch;
+  if (objects.empty() || !strictly_ascending(objects)) return batch;
+  std::vector<std::optional<StoredState>>& states = batch.states;
   states.resize(objects.size());
 
   select_range.reset();
@@ -146,10 +159,23 @@ StoreResult<std::vector<std::optional<StoredState>>> read_batch_states(Statement
     const std::string_view key = select_range.column_view(0);
     while (next < objects.size() && std::string_view(objects[next].key) < key) ++next;
     if (next == objects.size()) break;
-    if (objects[next].key == key) states[next] = compare_stored(select_range, 1, objects[next]);
+    if (objects[next].key == key) {
+      states[next] = compare_stored(select_range, 1, objects[next]);
+    } else {
+      batch.other_rows_in_range = true;  // stored, but not listed now: gone from the bucket
+    }
   }
   select_range.reset();
-  return states;
+  return batch;
+}
+
+// Whether one range UPDATE can mark the whole batch: every object is stored
+// with the same listing, and no other stored row lies between them, which
+// the range would mark as seen too. An unchanged re-sync takes this path.
+bool touch_as_range(const BatchStates& batch) {
+  if (batch.states.empty() || batch.other_rows_in_range) return false;
+  return std::ranges::all_of(batch.states,
+                             [](const std::optional<StoredState>& state) { return state && state->same_listing; });
 }
 
 // Binds the object's own parameters of the INSERT or UPDATE.
@@ -253,7 +279,8 @@ StoreResult<WriteCounts> SqliteStore::write_objects(std::int64_t source_id, std:
                                   std::pair{&statements.select_range, kSelectStateRange},
                                   std::pair{&statements.insert, kInsertObject},
                                   std::pair{&statements.update, kUpdateObject},
-                                  std::pair{&statements.touch, kTouchObject}}) {
+                                  std::pair{&statements.touch, kTouchObject},
+                                  std::pair{&statements.touch_range, kTouchRange}}) {
     auto statement = writer_statement(sql);
     if (!statement) return std::unexpected(statement.error());
     *slot = *statement;
@@ -263,8 +290,10 @@ StoreResult<WriteCounts> SqliteStore::write_objects(std::int64_t source_id, std:
   statements.update->bind(1, source_id).bind_static(2, bucket).bind_static(10, time).bind(11, job_id);
   statements.touch->bind(1, source_id).bind_static(2, bucket).bind_static(4, time).bind(5, job_id);
 
-  auto batch_states = read_batch_states(*statements.select_range, source_id, bucket, objects);
-  if (!batch_states) return std::unexpected(batch_states.error());
+  auto batch = read_batch_states(*statements.select_range, source_id, bucket, objects);
+  if (!batch) return std::unexpected(batch.error());
+  std::vector<std::optional<StoredState>>* batch_states = &batch->states;
+  const bool range_touch = touch_as_range(*batch);
 
   WriteCounts counts;
   for (std::size_t index = 0; index < objects.size(); ++index) {
@@ -300,6 +329,7 @@ StoreResult<WriteCounts> SqliteStore::write_objects(std::int64_t source_id, std:
         ++counts.updated;
       }
     }
+    if (range_touch) continue;  // marked by one UPDATE after the loop
     if (before.same_listing) {
       statements.touch->rewind();
       statements.touch->bind_static(3, object.key);
@@ -308,6 +338,16 @@ StoreResult<WriteCounts> SqliteStore::write_objects(std::int64_t source_id, std:
       bind_object(*statements.update, object);
       CATALOG_RETURN_IF_ERROR(statements.update->run());
     }
+  }
+
+  if (range_touch) {
+    statements.touch_range->bind(1, source_id)
+        .bind_static(2, bucket)
+        .bind_static(3, objects.front().key)
+        .bind_static(4, time)
+        .bind(5, job_id)
+        .bind_static(6, objects.back().key);
+    CATALOG_RETURN_IF_ERROR(statements.touch_range->run());
   }
 
   CATALOG_RETURN_IF_ERROR(transaction->commit());

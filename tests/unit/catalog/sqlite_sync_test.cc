@@ -458,5 +458,33 @@ TEST_F(SqliteStoreSync, UnchangedFileGetsNewMark) {
   EXPECT_EQ(file->object.storage_class, "GLACIER");
 }
 
+// An unchanged page is marked by one range update, which must not reach a
+// stored key between the page's keys that the listing no longer returns, nor
+// keys beyond the page.
+TEST_F(SqliteStoreSync, UnchangedPageMarksOnlyItsOwnKeys) {
+  const std::int64_t source_id = add_source();
+  sync_bucket(source_id, "logs", {object("a", 1), object("b", 2), object("c", 3), object("d", 4), object("e", 5)});
+  advance_clock(60);
+
+  const std::int64_t job = start_job(source_id);
+  WriteCounts counts = write(source_id, job, "logs", {object("a", 1), object("c", 3)});  // "b" is gone
+  EXPECT_EQ(counts.first_seen_by_job, 2u);
+  counts = write(source_id, job, "logs", {object("d", 4)});  // an unchanged page of one
+  EXPECT_EQ(counts.first_seen_by_job, 1u);
+  EXPECT_EQ(counts.updated, 0u);
+  EXPECT_EQ(complete(source_id, job, "logs", "synced"), 2u) << "b and e were not listed";
+
+  EXPECT_EQ(file_paths(source_id), (std::vector<std::string>{"/logs/a", "/logs/c", "/logs/d"}));
+  for (const char* key : {"a", "c", "d"}) {
+    auto file = file_of(*store_, source_id, "logs", key);
+    ASSERT_TRUE(file.has_value()) << key;
+    EXPECT_EQ(file->last_seen, clock_text()) << key;
+  }
+  auto gone = file_of(*store_, source_id, "logs", "b");
+  ASSERT_TRUE(gone.has_value());
+  EXPECT_FALSE(gone->present);
+  EXPECT_NE(gone->last_seen, clock_text());
+}
+
 }  // namespace
 }  // namespace s3cat::catalog
