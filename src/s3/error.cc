@@ -173,6 +173,10 @@ std::string hint_for(ErrorCategory category, const std::string& code, const std:
       return "try again later; report the server's behaviour";
 
     case ErrorCategory::kNotFound:
+      if (operation.starts_with("AssumeRole") || operation == "GetCallerIdentity") {
+        return "the endpoint does not serve STS (many S3-compatible servers do not); listing does not need "
+               "it, but an assumed role does, so give such a source keys without a role ARN";
+      }
       return "the bucket no longer exists; run the extraction again to drop it from the scope";
 
     case ErrorCategory::kInternal:

@@ -99,6 +99,15 @@ TEST(ErrorHint, PermissionsNameTheActions) {
   EXPECT_NE(listing_hint.find("requester pays"), std::string::npos);
 }
 
+TEST(ErrorHint, MissingStsIsNotAMissingBucket) {
+  const std::string identity = hint_for(ErrorCategory::kNotFound, "", "GetCallerIdentity");
+  EXPECT_NE(identity.find("does not serve STS"), std::string::npos);
+  EXPECT_EQ(identity.find("bucket"), std::string::npos);
+  EXPECT_NE(hint_for(ErrorCategory::kNotFound, "", "AssumeRole").find("does not serve STS"), std::string::npos);
+  EXPECT_NE(hint_for(ErrorCategory::kNotFound, "NoSuchBucket", "ListObjectsV2").find("no longer exists"),
+            std::string::npos);
+}
+
 TEST(ErrorHint, NetworkAndService) {
   EXPECT_NE(hint_for(ErrorCategory::kNetwork, "", "ListBuckets").find("check that the server can reach the endpoint"),
             std::string::npos);
