@@ -15,6 +15,7 @@
 #include "cli/auth_context.h"
 #include "cli/commands.h"
 #include "cli/json_output.h"
+#include "cli/stderr_lines.h"
 #include "extract/extractor.h"
 
 namespace s3cat::cli {
@@ -96,13 +97,15 @@ class ProgressPrinter {
     const bool terminal = isatty(STDERR_FILENO) != 0;
     const auto interval = terminal ? std::chrono::milliseconds(500) : std::chrono::milliseconds(2000);
     std::unique_lock lock(mutex_);
-    bool printed = false;
     while (!wake_.wait_for(lock, interval, [this] { return done_; })) {
       const auto line = progress_line(source, extraction.progress());
-      std::cerr << (terminal ? "\r\033[K" : "") << line << (terminal ? "" : "\n") << std::flush;
-      printed = true;
+      if (terminal) {
+        draw_progress_line(line);
+      } else {
+        std::cerr << line << "\n" << std::flush;
+      }
     }
-    if (terminal && printed) std::cerr << "\n";
+    if (terminal) end_progress_line();
   }
 
   std::mutex mutex_;

@@ -1,5 +1,4 @@
 // s3catalog: the command-line front end of the S3 metadata catalog.
-#include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -9,12 +8,13 @@
 #include <vector>
 
 #include "cli/commands.h"
+#include "cli/stderr_lines.h"
 
 namespace s3cat::cli {
 
 void configure_logging(const std::string& level_name) {
   // Progress and logs go to stderr; stdout carries only results.
-  auto logger = spdlog::stderr_logger_mt("s3catalog");
+  auto logger = make_stderr_logger("s3catalog");
   logger->set_pattern("%Y-%m-%dT%H:%M:%S.%e %l %v");
   logger->set_level(spdlog::level::from_str(level_name));
   spdlog::set_default_logger(logger);

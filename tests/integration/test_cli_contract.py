@@ -9,13 +9,16 @@ progress line to appear.
 from __future__ import annotations
 
 import json
+import os
+import pty
+import subprocess
 import re
 import socket
 import unittest
 from pathlib import Path
 from typing import Any
 
-from harness import CatalogTestCase, MotoServer, Page, Stall
+from harness import CatalogTestCase, MotoServer, Page, S3Error, Stall, s3catalog_binary
 
 RFC3339_SECONDS = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$")
 SOURCE_FIELDS = {
@@ -521,6 +524,41 @@ class ProgressTest(CatalogTestCase):
         self.assertRegex(progress[0], r"\b0/1 buckets\b")
         self.assertRegex(progress[0], r"\b2 objects\b")
         self.assertIn("slow", progress[0])
+
+    def test_log_line_on_a_terminal_clears_the_progress_line(self) -> None:
+        stub = self.start_stub()
+        # Page two stalls past a few progress ticks (every 0.5 s on a
+        # terminal), then answers 503, so a retry warning is logged while a
+        # progress line is on the screen.
+        stub.add_bucket("slow", pages=[
+            Page(keys=["a", "b"], truncated=True, token="T1"),
+            Page(keys=["c"], attempt_faults=[Stall(1.5, then=S3Error(503, "SlowDown"))]),
+        ])
+        self.add_source("tty", stub.endpoint, "AKIDEXAMPLE", "stub-secret")
+
+        controller, terminal = pty.openpty()
+        process = subprocess.Popen([s3catalog_binary(), "extract", "tty"], env=self.env, stdin=subprocess.DEVNULL,
+                                   stdout=subprocess.DEVNULL, stderr=terminal)
+        os.close(terminal)
+        screen = b""
+        while True:
+            try:
+                chunk = os.read(controller, 4096)
+            except OSError:  # the terminal closed with the process
+                break
+            if not chunk:
+                break
+            screen += chunk
+        os.close(controller)
+        self.assertEqual(process.wait(timeout=60), 0, screen)
+
+        text = screen.decode()
+        progress = text.index("objects/s")
+        self.assertIn("warning attempt 1 of", text[progress:], "no log line came after a progress line")
+        for line in re.finditer(r"\d{4}-\d\d-\d\dT[\d:.]+ (info|warning) ", text):
+            before = text[:line.start()]
+            self.assertTrue(before == "" or before.endswith(("\n", "\r\033[K")),
+                            f"a log line runs into the progress line: {text[line.start() - 60:line.start() + 40]!r}")
 
 
 if __name__ == "__main__":
