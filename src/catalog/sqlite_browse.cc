@@ -10,20 +10,6 @@
 namespace s3cat::catalog::sqlite {
 namespace {
 
-StoreResult<std::vector<std::string>> source_bucket_names(Connection& connection, std::int64_t source_id) {
-  auto statement = connection.prepare("SELECT name FROM buckets WHERE source_id = ?");
-  if (!statement) return std::unexpected(statement.error());
-  statement->bind(1, source_id);
-  std::vector<std::string> names;
-  while (true) {
-    auto row = statement->step();
-    if (!row) return std::unexpected(row.error());
-    if (!*row) break;
-    names.push_back(statement->column_text(0));
-  }
-  return names;
-}
-
 // Visits the files of one bucket whose keys start with key_prefix, in key
 // order. Returns false when `visit` asked to stop.
 StoreResult<bool> scan_bucket(Connection& connection, std::int64_t source_id, const std::string& bucket,
@@ -72,11 +58,10 @@ StoreResult<void> SqliteStore::visit_files(std::int64_t source_id, const FileSca
     buckets.push_back(rest.substr(0, slash));
     key_prefix = rest.substr(slash + 1);
   } else {
-    auto names = source_bucket_names(**reader, source_id);
+    auto names = bucket_names_in_path_order(**reader, source_id);
     if (!names) return std::unexpected(names.error());
     std::erase_if(*names, [&](const std::string& name) { return !name.starts_with(rest); });
     buckets = std::move(*names);
-    sort_in_path_order(buckets);
   }
 
   for (const std::string& bucket : buckets) {

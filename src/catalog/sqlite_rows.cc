@@ -56,6 +56,26 @@ void sort_in_path_order(std::vector<std::string>& buckets) {
   });
 }
 
+StoreResult<std::vector<std::string>> bucket_names_in_path_order(Connection& connection, std::int64_t source_id,
+                                                                  const std::string& bucket) {
+  auto statement = connection.prepare(
+      bucket.empty() ? "SELECT name FROM buckets WHERE source_id = ?"
+                     : "SELECT name FROM buckets WHERE source_id = ? AND name = ?");
+  if (!statement) return std::unexpected(statement.error());
+  statement->bind(1, source_id);
+  if (!bucket.empty()) statement->bind(2, bucket);
+
+  std::vector<std::string> names;
+  while (true) {
+    auto row = statement->step();
+    if (!row) return std::unexpected(row.error());
+    if (!*row) break;
+    names.push_back(statement->column_text(0));
+  }
+  sort_in_path_order(names);
+  return names;
+}
+
 std::optional<std::string> prefix_upper_bound(std::string prefix) {
   while (!prefix.empty() && static_cast<unsigned char>(prefix.back()) == 0xFF) prefix.pop_back();
   if (prefix.empty()) return std::nullopt;

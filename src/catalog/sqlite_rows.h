@@ -30,6 +30,11 @@ FolderEntry folder_from_row(const Statement& row);
 // Sorts bucket names in path order.
 void sort_in_path_order(std::vector<std::string>& buckets);
 
+// Reads the names of a source's buckets in path order; only `bucket` when it
+// is not empty (and then an empty list when the source has no such bucket).
+StoreResult<std::vector<std::string>> bucket_names_in_path_order(Connection& connection, std::int64_t source_id,
+                                                                  const std::string& bucket = "");
+
 // The smallest string greater than every string that starts with `prefix`,
 // or nullopt when there is none (the prefix is empty or all 0xFF bytes).
 std::optional<std::string> prefix_upper_bound(std::string prefix);

@@ -2,11 +2,10 @@
 // scan the candidate rows; the full-text criterion uses the FTS5 index over
 // annotations (annotations_fts, see the schema's version 2).
 // NOTE: a search without text scans files in path order and stops once it
-// has the page and kSearchCountLimit matches, but a criterion that matches
-// fewer files than that reads every present file of the sources in scope,
-// so its time grows with the catalog. An FTS5 trigram index on paths would
-// serve substrings from an index at the cost of a larger database and
-// slower syncs.
+// has the page and kSearchCountLimit matches. A criterion that matches fewer
+// files than that reads every present file of the sources in scope, so its
+// time grows with the catalog. An FTS5 trigram index on paths would serve
+// substrings from an index, at the cost of a larger database and slower syncs.
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -221,25 +220,6 @@ StoreResult<std::vector<SourceName>> sources_in_scope(Connection& connection, st
   }
 }
 
-// The source's bucket names in path order, or only `bucket` when it is set.
-StoreResult<std::vector<std::string>> buckets_in_scope(Connection& connection, std::int64_t source_id,
-                                                       const std::string& bucket) {
-  auto statement = connection.prepare(
-      fmt::format("SELECT name FROM buckets WHERE source_id = ? {}", bucket.empty() ? "" : "AND name = ?"));
-  if (!statement) return std::unexpected(statement.error());
-  statement->bind(1, source_id);
-  if (!bucket.empty()) statement->bind(2, bucket);
-  std::vector<std::string> names;
-  while (true) {
-    auto row = statement->step();
-    if (!row) return std::unexpected(row.error());
-    if (!*row) break;
-    names.push_back(statement->column_text(0));
-  }
-  sort_in_path_order(names);
-  return names;
-}
-
 // A search without text: present files in order of source name and path.
 // The scan follows that order (sources by name, buckets in path order, each
 // bucket through its primary key), so it stops as soon as it has the page
@@ -256,7 +236,7 @@ StoreResult<SearchPage> search_files(Connection& connection, const SearchQuery& 
   SearchPage page;
   std::uint64_t matched = 0;
   for (const SourceName& source : *sources) {
-    auto buckets = buckets_in_scope(connection, source.id, query.bucket);
+    auto buckets = bucket_names_in_path_order(connection, source.id, query.bucket);
     if (!buckets) return std::unexpected(buckets.error());
     for (const std::string& bucket : *buckets) {
       statement->reset();
