@@ -127,7 +127,7 @@ bool strictly_ascending(std::span<const ObjectRecord> objects) {
 }
 
 // The stored states of a batch, in batch order, and whether the range from
-// its first to its last key holds a stored row that is not in the batch.
+// its first to its last key contains a stored row that is not in the batch.
 struct BatchStates {
   std::vector<std::optional<StoredState>> states;
   bool other_rows_in_range = false;

@@ -66,8 +66,8 @@ double range_fraction(const std::string& prefix, const std::string& after, const
 // distinct, each after `cursor` and before `last`. Two sources:
 //  - successors of `cursor` cut after a position where listed keys branch
 //    (KeyAlphabet::add_branch) and after the first code point past the
-//    prefix. Each holds the rest of one of the cursor's folders or counters,
-//    so the pieces grow outward from the cursor; the shallowest are used.
+//    prefix. Each piece contains the rest of one of the cursor's folders or
+//    counters, so the pieces grow outward from the cursor. The shallowest are used.
 //  - points interpolated over the alphabet between the shallowest successor
 //    and `last`, for the keys far from the cursor.
 // Either source fills the count when the other runs short.

@@ -48,7 +48,7 @@ struct ShardedListingOptions {
   // pages waited at least this long beyond the CPU time that this thread
   // spent on it (sending, receiving and parsing).
   // NOTE: 5 ms is a judgment between the loopback fixture (about 1 ms) and
-  // S3 over a network (tens of ms); it was not tuned on servers in between.
+  // S3 over a network (tens of ms). It was not tuned on servers in between.
   std::chrono::milliseconds latency_bound_wait{5};
   // Upper bound of the first plan's ranges, which is about max_workers.
   std::size_t max_initial_ranges = 64;

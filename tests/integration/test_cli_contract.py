@@ -525,11 +525,11 @@ class ProgressTest(CatalogTestCase):
         self.assertRegex(progress[0], r"\b2 objects\b")
         self.assertIn("slow", progress[0])
 
-    def test_log_line_on_a_terminal_clears_the_progress_line(self) -> None:
+    def test_terminal_log_clears_progress(self) -> None:
         stub = self.start_stub()
         # Page two stalls past a few progress ticks (every 0.5 s on a
-        # terminal), then answers 503, so a retry warning is logged while a
-        # progress line is on the screen.
+        # terminal) and then returns 503, so the retry warning is logged
+        # while a progress line is on the screen.
         stub.add_bucket("slow", pages=[
             Page(keys=["a", "b"], truncated=True, token="T1"),
             Page(keys=["c"], attempt_faults=[Stall(1.5, then=S3Error(503, "SlowDown"))]),

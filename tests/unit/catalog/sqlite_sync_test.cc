@@ -480,10 +480,10 @@ TEST_F(SqliteStoreSync, UnchangedPageMarksOnlyItsOwnKeys) {
     ASSERT_TRUE(file.has_value()) << key;
     EXPECT_EQ(file->last_seen, clock_text()) << key;
   }
-  auto gone = file_of(*store_, source_id, "logs", "b");
-  ASSERT_TRUE(gone.has_value());
-  EXPECT_FALSE(gone->present);
-  EXPECT_NE(gone->last_seen, clock_text());
+  auto removed = file_of(*store_, source_id, "logs", "b");
+  ASSERT_TRUE(removed.has_value());
+  EXPECT_FALSE(removed->present);
+  EXPECT_NE(removed->last_seen, clock_text());
 }
 
 }  // namespace
